@@ -1,0 +1,91 @@
+"""Peak memory and throughput of a full `read`, at medium and large scale: memory must stay flat as the account grows.
+
+    python bench/bench_memory.py [--scales medium,large] [--workers 3] [--json]
+
+The sandbox runs in its own process (second core); the read runs as a child of this script, its stdout
+counted and discarded here; peak RSS is that child's own (os.wait4), so neither the sandbox nor this
+script is counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipedrive_sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.source.conftest import catalog_for  # noqa: E402
+
+
+def measure(scale: str, workers: int, tmp: Path) -> dict:
+    with Sandbox(scale=scale, seed=1, subprocess=True) as sb:
+        truth = sb.truth()["streams"]
+        config = tmp / f"config-{scale}.json"
+        config.write_text(json.dumps({"credentials": {"auth_type": "api_token", "api_token": sb.token},
+                                      "base_url": sb.url, "num_workers": workers}))
+        catalog = tmp / "catalog.json"
+        catalog.write_text(json.dumps(catalog_for()))
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "source_pipedrive", "read", "--config", str(config),
+                                 "--catalog", str(catalog)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        records = lines = 0
+        out_bytes = 0
+        rest = b""
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read1(1 << 20):
+            out_bytes += len(chunk)
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            whole, rest = data[:cut], data[cut:]
+            lines += whole.count(b"\n")
+            records += whole.count(b'{"type":"RECORD"')
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        expected = sum(t["count"] for name, t in truth.items() if name in {e["stream"]["name"] for e in json.loads(catalog.read_text())["streams"]})
+    return {
+        "scale": scale,
+        "exit_code": proc.returncode,
+        "records": records,
+        "records_in_truth": expected,
+        "seconds": round(seconds, 2),
+        "records_per_s": round(records / seconds) if seconds else None,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: kilobytes
+        "stdout_mb": round(out_bytes / 1e6, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="medium,large")
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for scale in args.scales.split(","):
+            results.append(measure(scale.strip(), args.workers, Path(tmp)))
+            if not args.json:
+                r = results[-1]
+                print(f"{r['scale']:>7}: {r['records']:>8} records ({r['records_in_truth']} in the sandbox) in "
+                      f"{r['seconds']:>7.1f} s = {r['records_per_s']:>6} rec/s, peak RSS {r['peak_rss_mb']:>6.1f} MB, "
+                      f"exit {r['exit_code']}", flush=True)
+    if len(results) >= 2 and not args.json:
+        lo, hi = results[0], results[-1]
+        growth = hi["records"] / max(1, lo["records"])
+        print(f"records x{growth:.1f}, peak RSS x{hi['peak_rss_mb'] / max(0.1, lo['peak_rss_mb']):.2f}")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0 if all(r["exit_code"] == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

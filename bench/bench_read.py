@@ -1,0 +1,101 @@
+"""Benchmarks of `source-pipedrive read` against the sandbox: request count vs the floor,
+records/s and peak memory, and wall time under latency and the Growth-plan burst limit.
+
+    python bench/bench_read.py [--scale medium|large] [--only requests,throughput,latency]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipedrive_sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.source.conftest import catalog_for  # noqa: E402
+
+CLI = [sys.executable, "-m", "source_pipedrive"]
+
+
+def write(tmp: Path, name: str, content) -> str:
+    path = tmp / name
+    path.write_text(json.dumps(content))
+    return str(path)
+
+
+def run_read(sb, tmp: Path, catalog: dict, *, workers: int = 3, stdout=subprocess.DEVNULL) -> tuple[float, int]:
+    """Run read in a child process; return (seconds, peak RSS of that child in MB)."""
+    config = write(tmp, "config.json", {"credentials": {"auth_type": "api_token", "api_token": sb.token},
+                                        "base_url": sb.url, "num_workers": workers})
+    cat = write(tmp, "catalog.json", catalog)
+    wrapper = ("import resource, runpy, sys; sys.argv=['source-pipedrive']+sys.argv[1:];\n"
+               "try:\n runpy.run_module('source_pipedrive', run_name='__main__')\n"
+               "finally:\n sys.stderr.write('MAXRSS=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", wrapper, "read", "--config", config, "--catalog", cat],
+                          stdout=stdout, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    rss = [int(line.split("=")[1]) for line in proc.stderr.splitlines() if line.startswith("MAXRSS=")]
+    return elapsed, (rss[-1] // 1024 if rss else -1)
+
+
+def bench_requests(scale: str, tmp: Path) -> None:
+    with Sandbox(scale=scale, seed=1, subprocess=True) as sb:
+        truth = sb.truth()["streams"]
+        sb.reset_stats()
+        run_read(sb, tmp, catalog_for())
+        stats = sb.stats()
+        floor = 0
+        for name, t in truth.items():
+            if name in ("deals",):
+                floor += math.ceil(len(t["live"]) / 500) + math.ceil(len(t["archived"]) / 500)
+            elif name == "leads":
+                floor += math.ceil(len(t["live"]) / 500) + math.ceil(len(t.get("archived", [])) / 500)
+            elif name in {s["stream"]["name"] for s in catalog_for()["streams"]}:
+                floor += max(1, math.ceil(len(t["live"]) / 500))
+        used = stats["total_requests"]
+        print(f"requests: full sync used {used} requests; floor sum(ceil(records/500)) = {floor}; "
+              f"ratio {used / max(floor, 1):.3f} (scale={scale})")
+        print(f"          per endpoint: {json.dumps(stats['requests'], sort_keys=True)}")
+
+
+def bench_throughput(scale: str, tmp: Path) -> None:
+    with Sandbox(scale=scale, seed=1, subprocess=True) as sb:
+        total = sum(t["count"] for n, t in sb.truth()["streams"].items()
+                    if n in {s["stream"]["name"] for s in catalog_for()["streams"]})
+        elapsed, rss = run_read(sb, tmp, catalog_for())
+        print(f"throughput: {total} records in {elapsed:.2f} s = {total / elapsed:,.0f} records/s "
+              f"to /dev/null; peak RSS of read {rss} MB (scale={scale})")
+
+
+def bench_latency(scale: str, tmp: Path) -> None:
+    burst = 40  # Growth plan, API token, per 2 s ([RD-RATE])
+    with Sandbox(scale=scale, seed=1, subprocess=True, latency_ms=100, burst=burst) as sb:
+        sb.reset_stats()
+        elapsed, _ = run_read(sb, tmp, catalog_for())
+        n = sb.stats()["total_requests"]
+        allowed = n / (burst / 2.0)
+        print(f"latency: {n} requests at 100 ms latency, burst {burst}/2 s: {elapsed:.2f} s; "
+              f"the burst limit allows {allowed:.2f} s; ratio {elapsed / allowed:.2f} "
+              f"(blocks {sb.stats()['blocks']}, 429s {sb.stats()['status'].get('429', 0)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="medium")
+    parser.add_argument("--only", default="requests,throughput,latency")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.only.split(","):
+            {"requests": bench_requests, "throughput": bench_throughput, "latency": bench_latency}[name](args.scale, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

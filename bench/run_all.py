@@ -1,0 +1,41 @@
+"""Run every bench/bench_*.py script in turn and print their figures, then a summary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    scripts = sorted(HERE.glob("bench_*.py"))
+    summary: list[str] = []
+    failed = 0
+    for script in scripts:
+        rel = script.relative_to(HERE.parent)
+        print(f"\n=== {rel} ===", flush=True)
+        t = time.perf_counter()
+        # stream the child's output as it comes; collect RESULT lines for the summary
+        proc = subprocess.Popen([sys.executable, str(script)], cwd=HERE.parent, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert proc.stdout is not None
+        results: list[str] = []
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            if line.startswith("RESULT"):
+                results.append(line.strip())
+        rc = proc.wait()
+        failed += rc != 0
+        status = "ok" if rc == 0 else f"exit {rc}"
+        summary.append(f"{rel} ({status}, {time.perf_counter() - t:.1f} s)")
+        summary.extend(f"    {r}" for r in results)
+    print("\n=== summary ===")
+    print("\n".join(summary) if summary else "no bench/bench_*.py scripts found")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

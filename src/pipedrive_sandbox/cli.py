@@ -1,0 +1,50 @@
+"""Command line: `python -m pipedrive_sandbox [...]` prints the listening URL first, then serves until killed."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .app import App
+from .faults import KINDS
+from .server import SandboxServer
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pipedrive_sandbox", description="A local, deterministic Pipedrive API.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--scale", choices=("small", "medium", "large"), default="small")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--burst", type=int, default=None, help="requests per rolling 2 s window per token")
+    p.add_argument("--daily-tokens", type=int, default=None, help="daily token budget")
+    p.add_argument("--latency-ms", type=int, default=0)
+    p.add_argument("--fault-rate", type=float, default=0.0)
+    p.add_argument("--faults", default=",".join(KINDS), help="comma list of 5xx,drop,truncate,latency")
+    p.add_argument("--oauth-ttl", type=float, default=3599)
+    p.add_argument("--token", default="sandbox-token")
+    p.add_argument("--prewarm", default=None,
+                   help="comma list of tables to serialize before listening (default: deals for medium/large, "
+                        "none for small); 'none' disables")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = parser().parse_args(argv)
+    faults = tuple(k for k in a.faults.split(",") if k)
+    app = App(scale=a.scale, seed=a.seed, token=a.token, burst=a.burst, daily_tokens=a.daily_tokens,
+              latency_ms=a.latency_ms, fault_rate=a.fault_rate, faults=faults, oauth_ttl=a.oauth_ttl)
+    warm = a.prewarm if a.prewarm is not None else ("" if a.scale == "small" else "deals")
+    app.prewarm(tuple(x for x in warm.split(",") if x and x != "none"))
+    server = SandboxServer(app, a.host, a.port)
+    print(f"Pipedrive sandbox listening on {app.url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

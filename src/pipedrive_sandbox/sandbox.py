@@ -1,0 +1,145 @@
+"""Sandbox: the context manager of the contract; in-thread server or a child process, controlled over HTTP."""
+from __future__ import annotations
+
+import os
+import subprocess as sp
+import sys
+import threading
+import urllib.request
+from datetime import datetime
+from urllib.error import HTTPError
+
+import orjson
+
+from .app import App
+from .faults import KINDS
+from .server import SandboxServer
+
+
+class Sandbox:
+    def __init__(self, scale: str = "small", seed: int = 1, token: str = "sandbox-token", burst: int | None = None,
+                 daily_tokens: int | None = None, latency_ms: int = 0, fault_rate: float = 0.0,
+                 faults: tuple[str, ...] | list[str] = KINDS, oauth_ttl: float = 3599, host: str = "127.0.0.1",
+                 port: int = 0, subprocess: bool = False) -> None:
+        self._kw = dict(scale=scale, seed=seed, token=token, burst=burst, daily_tokens=daily_tokens,
+                        latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), oauth_ttl=oauth_ttl)
+        self.host, self.port, self.subprocess = host, port, subprocess
+        self.token = token
+        self.url = ""
+        self.oauth: dict = {}
+        self._server: SandboxServer | None = None
+        self._thread: threading.Thread | None = None
+        self._proc: sp.Popen | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> "Sandbox":
+        if self.subprocess:
+            self._start_process()
+        else:
+            app = App(**self._kw)  # type: ignore[arg-type]
+            self._server = SandboxServer(app, self.host, self.port)
+            self.url = app.url
+            # a short poll interval makes close() quick; suites start many sandboxes
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="pipedrive-sandbox", daemon=True)
+            self._thread.start()
+        self.oauth = self._call("GET", "/_sandbox/info")["oauth"]
+        return self
+
+    def _start_process(self) -> None:
+        kw = self._kw
+        cmd = [sys.executable, "-m", "pipedrive_sandbox", "--host", self.host, "--port", str(self.port),
+               "--scale", str(kw["scale"]), "--seed", str(kw["seed"]), "--token", str(kw["token"]),
+               "--latency-ms", str(kw["latency_ms"]), "--fault-rate", str(kw["fault_rate"]),
+               "--faults", ",".join(kw["faults"]), "--oauth-ttl", str(kw["oauth_ttl"])]
+        if kw["burst"] is not None:
+            cmd += ["--burst", str(kw["burst"])]
+        if kw["daily_tokens"] is not None:
+            cmd += ["--daily-tokens", str(kw["daily_tokens"])]
+        self._proc = sp.Popen(cmd, stdout=sp.PIPE, stderr=sp.DEVNULL, env=os.environ.copy())
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline().decode().strip()
+        if "listening on " not in line:
+            self._proc.kill()
+            raise RuntimeError(f"sandbox process did not start: {line!r}")
+        self.url = line.rsplit(" ", 1)[-1]
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(5)
+            except sp.TimeoutExpired:
+                self._proc.kill()
+            self._proc = None
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- control (always over HTTP, so both modes behave the same) ---------------------------------
+    def _call(self, method: str, path: str, payload: object = None) -> dict:
+        data = None if payload is None else orjson.dumps(payload)
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return orjson.loads(resp.read())
+        except HTTPError as e:
+            body = e.read()
+            msg = orjson.loads(body).get("error") if body else str(e)
+            if e.code == 404:
+                raise KeyError(msg) from None
+            raise ValueError(msg) from None
+
+    def advance(self, seconds: float) -> datetime:
+        return datetime.fromisoformat(self._call("POST", "/_sandbox/clock/advance", {"seconds": seconds})["now"])
+
+    def now(self) -> datetime:
+        return datetime.fromisoformat(self._call("GET", "/_sandbox/clock")["now"])
+
+    def create(self, entity: str, **fields: object) -> dict:
+        return self._call("POST", f"/_sandbox/records/{entity}", fields)
+
+    def update(self, entity: str, id: object, **fields: object) -> dict:
+        return self._call("PATCH", f"/_sandbox/records/{entity}/{id}", fields)
+
+    def delete(self, entity: str, id: object) -> None:
+        self._call("DELETE", f"/_sandbox/records/{entity}/{id}")
+
+    def archive(self, entity: str, id: object) -> dict:
+        return self._call("POST", f"/_sandbox/records/{entity}/{id}/archive")
+
+    def get(self, entity: str, id: object) -> dict:
+        """The current record as the API shows it (sandbox addition)."""
+        return self._call("GET", f"/_sandbox/records/{entity}/{id}")
+
+    def truth(self) -> dict:
+        return self._call("GET", "/_sandbox/truth")
+
+    def stats(self) -> dict:
+        return self._call("GET", "/_sandbox/stats")
+
+    def reset_stats(self) -> None:
+        self._call("POST", "/_sandbox/stats/reset")
+
+    def configure(self, **cfg: object) -> dict:
+        return self._call("POST", "/_sandbox/config", cfg)
+
+    def revoke(self, token: str) -> None:
+        self._call("POST", "/_sandbox/tokens/revoke", {"token": token})
+
+    def deny(self, path_prefix: str) -> None:
+        self._call("POST", "/_sandbox/scopes/deny", {"path_prefix": path_prefix})
+
+    def expire_oauth_tokens(self) -> None:
+        self._call("POST", "/_sandbox/oauth/expire")
+
+    def info(self) -> dict:
+        return self._call("GET", "/_sandbox/info")

@@ -1,0 +1,5 @@
+"""`python -m source_pipedrive` runs the CLI."""
+
+from .cli import run
+
+run()

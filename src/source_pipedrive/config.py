@@ -1,0 +1,285 @@
+"""Parse and validate the connector config once; the Airbyte spec lives beside it."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+from .timeutil import parse_datetime
+
+DEFAULT_BASE_URL = "https://api.pipedrive.com"
+# OAuth token endpoint, [RD-OAUTH] https://pipedrive.readme.io/docs/marketplace-oauth-authorization
+OAUTH_TOKEN_URL = "https://oauth.pipedrive.com/oauth/token"
+DEFAULT_WORKERS = 3
+MAX_WORKERS = 8
+
+SPEC: dict[str, Any] = {
+    "documentationUrl": "https://github.com/source-pipedrive/source-pipedrive#readme",
+    "protocol_version": "0.5.2",
+    "supportsIncremental": True,
+    "supported_destination_sync_modes": ["overwrite", "append", "append_dedup"],
+    "connectionSpecification": {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Pipedrive Spec",
+        "type": "object",
+        "required": ["credentials"],
+        "additionalProperties": True,
+        "properties": {
+            "credentials": {
+                "title": "Authentication",
+                "description": "An API token (Settings > Personal preferences > API) or an OAuth app's credentials.",
+                "type": "object",
+                "order": 0,
+                "oneOf": [
+                    {
+                        "title": "API token",
+                        "type": "object",
+                        "required": ["auth_type", "api_token"],
+                        "properties": {
+                            "auth_type": {"type": "string", "const": "api_token", "order": 0},
+                            "api_token": {
+                                "title": "API token",
+                                "description": "The Pipedrive API token of a user of the company to sync.",
+                                "type": "string",
+                                "airbyte_secret": True,
+                                "order": 1,
+                            },
+                        },
+                    },
+                    {
+                        "title": "OAuth2.0",
+                        "type": "object",
+                        "required": ["auth_type", "client_id", "client_secret", "refresh_token"],
+                        "properties": {
+                            "auth_type": {"type": "string", "const": "oauth2", "order": 0},
+                            "client_id": {"title": "Client ID", "type": "string", "airbyte_secret": True, "order": 1},
+                            "client_secret": {"title": "Client secret", "type": "string", "airbyte_secret": True, "order": 2},
+                            "refresh_token": {"title": "Refresh token", "type": "string", "airbyte_secret": True, "order": 3},
+                            "access_token": {"title": "Access token", "type": "string", "airbyte_secret": True, "order": 4},
+                            "token_expiry_date": {
+                                "title": "Access token expiry",
+                                "description": "When the access token expires (RFC 3339). Kept up to date by the connector.",
+                                "type": "string",
+                                "format": "date-time",
+                                "order": 5,
+                            },
+                        },
+                    },
+                ],
+            },
+            "start_date": {
+                "title": "Start date",
+                "description": "Only records updated at or after this instant (RFC 3339, UTC). Leave empty for all history.",
+                "type": "string",
+                "format": "date-time",
+                "pattern": r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$",
+                "examples": ["2023-01-01T00:00:00Z"],
+                "order": 1,
+            },
+            "base_url": {
+                "title": "API base URL",
+                "description": "https://api.pipedrive.com or your company domain, e.g. https://acme.pipedrive.com "
+                "(Pipedrive advises the company domain for faster routing). Plain http:// only for loopback hosts.",
+                "type": "string",
+                "default": DEFAULT_BASE_URL,
+                "order": 2,
+            },
+            "num_workers": {
+                "title": "Concurrent streams",
+                "description": "How many streams are read at the same time, within the rate limit.",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_WORKERS,
+                "default": DEFAULT_WORKERS,
+                "order": 3,
+            },
+        },
+    },
+    "advanced_auth": {
+        "auth_flow_type": "oauth2.0",
+        "predicate_key": ["credentials", "auth_type"],
+        "predicate_value": "oauth2",
+        "oauth_config_specification": {
+            "complete_oauth_output_specification": {
+                "type": "object",
+                "properties": {
+                    "refresh_token": {"type": "string", "path_in_connector_config": ["credentials", "refresh_token"]},
+                    "access_token": {"type": "string", "path_in_connector_config": ["credentials", "access_token"]},
+                    "token_expiry_date": {
+                        "type": "string",
+                        "format": "date-time",
+                        "path_in_connector_config": ["credentials", "token_expiry_date"],
+                    },
+                },
+            },
+            "complete_oauth_server_input_specification": {
+                "type": "object",
+                "properties": {"client_id": {"type": "string"}, "client_secret": {"type": "string"}},
+            },
+            "complete_oauth_server_output_specification": {
+                "type": "object",
+                "properties": {
+                    "client_id": {"type": "string", "path_in_connector_config": ["credentials", "client_id"]},
+                    "client_secret": {"type": "string", "path_in_connector_config": ["credentials", "client_secret"]},
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    token: str
+
+
+@dataclass(frozen=True)
+class OAuth:
+    client_id: str
+    client_secret: str
+    refresh_token: str
+    access_token: str | None
+    token_expiry: datetime | None
+    token_url: str
+
+
+@dataclass(frozen=True)
+class Config:
+    credentials: ApiToken | OAuth
+    base_url: str
+    start_date: datetime | None
+    num_workers: int
+    raw: Mapping[str, Any]  # the migrated config, for CONTROL messages; holds secrets, never log it
+
+
+def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
+    """Validate `raw` and return a Config; every problem is a ConfigError naming the field."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"The config must be a JSON object, got {type(raw).__name__}.")
+    raw = migrate_legacy_config(raw)
+    base_url = _parse_base_url(raw.get("base_url"))
+    credentials = _parse_credentials(raw.get("credentials"), base_url)
+    start_date = _parse_start_date(raw.get("start_date"), now or datetime.now(timezone.utc))
+    workers = raw.get("num_workers", DEFAULT_WORKERS)
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise ConfigError(f"Config field 'num_workers' must be an integer from 1 to {MAX_WORKERS}.")
+    return Config(credentials, base_url, start_date, workers, raw)
+
+
+def migrate_legacy_config(raw: dict) -> dict:
+    """Accept configs written for Airbyte's connector: top-level `api_token` and
+    `replication_start_date`, or its `authorization` object (auth_type "Token" or "Client")."""
+    raw = dict(raw)
+    if "credentials" not in raw:
+        if "api_token" in raw:
+            raw["credentials"] = {"auth_type": "api_token", "api_token": raw.pop("api_token")}
+        elif isinstance(raw.get("authorization"), dict):
+            old = dict(raw.pop("authorization"))
+            kind = old.pop("auth_type", None)
+            if kind == "Token":
+                raw["credentials"] = {"auth_type": "api_token", "api_token": old.get("api_token")}
+            elif kind == "Client":
+                raw["credentials"] = {"auth_type": "oauth2", **old}
+            else:
+                raise ConfigError(
+                    f"Config field 'authorization.auth_type' must be 'Token' or 'Client', got {kind!r}."
+                )
+    if "replication_start_date" in raw and "start_date" not in raw:
+        raw["start_date"] = raw.pop("replication_start_date")
+    return raw
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def oauth_token_url(base_url: str) -> str:
+    """Pipedrive's token endpoint; a loopback base URL (the sandbox) serves its own."""
+    host = urlsplit(base_url).hostname or ""
+    return f"{base_url}/oauth/token" if is_loopback(host) else OAUTH_TOKEN_URL
+
+
+def _parse_base_url(value: Any) -> str:
+    if value in (None, ""):
+        return DEFAULT_BASE_URL
+    if not isinstance(value, str):
+        raise ConfigError("Config field 'base_url' must be a string URL such as https://acme.pipedrive.com.")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"Config field 'base_url' is not an http(s) URL: {value[:60]!r}.")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"Config field 'base_url' uses plain http:// for {parts.hostname!r}; "
+            "tokens only travel over https, except to loopback hosts."
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError("Config field 'base_url' must not carry a query, fragment or credentials.")
+    path = parts.path.rstrip("/")
+    for suffix in ("/api/v1", "/api/v2", "/v1"):  # people paste the spec's server URL
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _require_str(obj: Mapping, key: str, where: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"Config field '{where}.{key}' is required and must be a non-empty string.")
+    return value.strip()
+
+
+def _parse_credentials(value: Any, base_url: str) -> ApiToken | OAuth:
+    if not isinstance(value, dict):
+        raise ConfigError("Config field 'credentials' is required: an object with auth_type 'api_token' or 'oauth2'.")
+    kind = value.get("auth_type")
+    if kind == "api_token":
+        return ApiToken(_require_str(value, "api_token", "credentials"))
+    if kind == "oauth2":
+        expiry = value.get("token_expiry_date")
+        parsed_expiry = None
+        if expiry not in (None, ""):
+            parsed_expiry = parse_datetime(expiry) if isinstance(expiry, str) else None
+            if parsed_expiry is None:
+                raise ConfigError("Config field 'credentials.token_expiry_date' is not an RFC 3339 datetime.")
+        access = value.get("access_token")
+        if access is not None and not isinstance(access, str):
+            raise ConfigError("Config field 'credentials.access_token' must be a string.")
+        return OAuth(
+            client_id=_require_str(value, "client_id", "credentials"),
+            client_secret=_require_str(value, "client_secret", "credentials"),
+            refresh_token=_require_str(value, "refresh_token", "credentials"),
+            access_token=access or None,
+            token_expiry=parsed_expiry,
+            token_url=oauth_token_url(base_url),
+        )
+    raise ConfigError(
+        f"Config field 'credentials.auth_type' must be 'api_token' or 'oauth2', got {kind!r}."
+    )
+
+
+def _parse_start_date(value: Any, now: datetime) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ConfigError("Config field 'start_date' must be an RFC 3339 string such as 2023-01-01T00:00:00Z.")
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ConfigError(
+            f"Config field 'start_date' is not a date or RFC 3339 datetime: {value[:40]!r} "
+            "(expected e.g. 2023-01-01T00:00:00Z)."
+        )
+    if parsed > now:
+        raise ConfigError(
+            f"Config field 'start_date' ({value[:40]}) is in the future: nothing could be synced. "
+            "Leave it empty to sync all history."
+        )
+    return parsed

@@ -1,0 +1,186 @@
+"""Custom fields: read the *Fields endpoints and type each custom field's values in the stream schemas."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .schemas import base_schema
+from .schemas.dsl import ADDRESS_PARTS, ANY, BOOL_N, DATE_N, INT_N, NUM_N, STR_N, TIME_N, Schema, arr, obj
+
+# Where each stream's custom fields are described. Leads have no fields of their own: they inherit
+# the deal custom fields, and /v1/leadFields lists them v1-style (key/name/field_type/edit_flag) ([RD-CF]).
+FIELD_ENDPOINTS: Mapping[str, str] = {
+    "deals": "/api/v2/dealFields",
+    "persons": "/api/v2/personFields",
+    "organizations": "/api/v2/organizationFields",
+    "products": "/api/v2/productFields",
+    "leads": "/v1/leadFields",
+}
+V1_STREAMS = frozenset({"leads"})  # custom values at the top level, v1-shaped ([SPEC-v1] GET /leads)
+
+_HASH = re.compile(r"[0-9a-f]{40}")  # custom field keys are 40-character hex hashes ([RD-CF])
+_MAX_OPTIONS_TEXT = 500  # enum/set may have 10,000 options ([RD-CF]); keep descriptions readable
+
+
+@dataclass(frozen=True)
+class CustomField:
+    key: str
+    name: str
+    field_type: str
+    options: tuple[tuple[int | str, str], ...] = ()
+
+
+def _options(raw: Any) -> tuple[tuple[int | str, str], ...]:
+    return tuple((o.get("id"), str(o.get("label") or "")) for o in raw or () if isinstance(o, dict))
+
+
+def parse_v2_fields(items: Iterable[Mapping[str, Any]]) -> list[CustomField]:
+    """Custom fields of a v2 *Fields response (field_code/field_name; is_custom_field marks custom ones)."""
+    return [
+        CustomField(
+            str(i["field_code"]),
+            str(i.get("field_name") or i["field_code"]),
+            str(i.get("field_type") or ""),
+            _options(i.get("options")),
+        )
+        for i in items
+        if i.get("is_custom_field") is True and i.get("field_code")
+    ]
+
+
+def parse_v1_fields(items: Iterable[Mapping[str, Any]]) -> list[CustomField]:
+    """Custom fields of a v1 *Fields response: edit_flag true ([SPEC-v1]) and a 40-hex key.
+
+    The hash test drops editable built-ins and Contact Sync fields with readable keys ([RD-CF]),
+    which the base schemas already declare.
+    """
+    return [
+        CustomField(
+            str(i["key"]),
+            str(i.get("name") or i["key"]),
+            str(i.get("field_type") or ""),
+            _options(i.get("options")),
+        )
+        for i in items
+        if i.get("edit_flag") is True and _HASH.fullmatch(str(i.get("key") or ""))
+    ]
+
+
+def parse_fields(stream: str, items: Iterable[Mapping[str, Any]]) -> list[CustomField]:
+    """Parse the response of FIELD_ENDPOINTS[stream] in the version that endpoint speaks."""
+    return parse_v1_fields(items) if stream in V1_STREAMS else parse_v2_fields(items)
+
+
+def _describe(field: CustomField, part: str = "") -> dict[str, Any]:
+    """Human title/description plus machine-readable x-pipedrive-* keys (Draft-7 ignores them).
+
+    The description's option list is truncated; `x-pipedrive-options` keeps all of them for loaders
+    that map option ids to labels (the DuckDB warehouse does).
+    """
+    title = f"{field.name} ({part})" if part else field.name
+    text = f"Custom field '{field.name}' ({field.field_type})"
+    if part:
+        text += f", part '{part}'"
+    out: dict[str, Any] = {"title": title, "x-pipedrive-field-type": field.field_type}
+    if part:
+        out["x-pipedrive-field-part"] = part
+    if field.options:
+        listed = ", ".join(f"{oid}={label}" for oid, label in field.options)
+        if len(listed) > _MAX_OPTIONS_TEXT:
+            listed = listed[: _MAX_OPTIONS_TEXT - 1].rsplit(", ", 1)[0] + ", …"
+        text += f"; options: {listed}"
+        out["x-pipedrive-options"] = [{"id": oid, "label": label} for oid, label in field.options]
+    return {"description": text, **out}
+
+
+# The value inside v2 `custom_fields` per field_type ([RD-V2MIG] via pipedrive-api.md §6).
+_V2_ENTITY_ID = INT_N  # user/org/people/...: the linked record's id, a plain int in v2
+_V2_VALUES: Mapping[str, Schema] = {
+    **dict.fromkeys(("varchar", "varchar_auto", "varchar_options", "text", "phone"), STR_N),
+    "double": NUM_N,
+    "int": INT_N,
+    "boolean": BOOL_N,
+    "monetary": obj(value=NUM_N, currency=STR_N),
+    # Without include_option_labels (which the connector never sends) enum is the option id
+    # and set a list of option ids.
+    "enum": INT_N,
+    "set": arr(INT_N),
+    **dict.fromkeys(("user", "org", "people", "deal", "stage", "pipeline", "product", "project", "activity"),
+                    _V2_ENTITY_ID),
+    "lead": STR_N,  # lead ids are UUIDs
+    "date": DATE_N,
+    "daterange": obj(value=DATE_N, until=DATE_N),
+    "time": obj(value=TIME_N, timezone_id=INT_N, timezone_name=STR_N),
+    "timerange": obj(value=TIME_N, until=TIME_N, timezone_id=INT_N, timezone_name=STR_N),
+    "address": obj(**{p: STR_N for p in ADDRESS_PARTS}),
+}
+
+
+def v2_value_schema(field: CustomField) -> Schema:
+    """Schema of one custom field's value in v2 `custom_fields`; unknown types stay untyped ({})."""
+    return {**copy.deepcopy(_V2_VALUES.get(field.field_type, ANY)), **_describe(field)}
+
+
+# v1 keeps custom values at the top level; some types add companion keys ([SPEC-v1] LeadFields tag).
+_V1_VALUES: Mapping[str, Schema] = {
+    **dict.fromkeys(("varchar", "varchar_auto", "varchar_options", "text", "phone", "address"), STR_N),
+    "double": NUM_N,
+    "monetary": NUM_N,
+    "int": INT_N,
+    "boolean": BOOL_N,
+    "enum": STR_N,  # the option id as a string, "123"
+    "set": STR_N,  # comma-separated option ids, "123,456"
+    "date": DATE_N,
+    "daterange": DATE_N,
+    "time": TIME_N,
+    "timerange": TIME_N,
+    "lead": STR_N,
+    # Not here, so untyped: user/org/people. Leads use "the same format as with the Deals endpoints"
+    # ([SPEC-v1] GET /leads), and v1 deal-style responses send these as an id or as an object
+    # {value, name, ...}; Airbyte's lint allows no integer|object union.
+}
+_V1_COMPANIONS: Mapping[str, tuple[tuple[str, Schema], ...]] = {
+    "monetary": (("currency", STR_N),),
+    "daterange": (("until", DATE_N),),
+    "timerange": (("until", TIME_N),),
+    "address": tuple((p, STR_N) for p in ADDRESS_PARTS if p != "value"),
+}
+
+
+def v1_value_properties(field: CustomField) -> dict[str, Schema]:
+    """Top-level properties for one v1 custom field: its key plus companions like `<key>_currency`."""
+    out = {field.key: {**_V1_VALUES.get(field.field_type, ANY), **_describe(field)}}
+    for part, schema in _V1_COMPANIONS.get(field.field_type, ()):
+        out[f"{field.key}_{part}"] = {**schema, **_describe(field, part)}
+    return out
+
+
+def stream_schema(stream: str, fields: Iterable[CustomField]) -> Schema:
+    """A stream's full schema: base_schema plus the account's custom fields, typed."""
+    schema = base_schema(stream)
+    fields = list(fields)
+    props = schema["properties"]
+    if stream in V1_STREAMS:
+        for f in fields:
+            for key, sub in v1_value_properties(f).items():
+                props.setdefault(key, sub)  # never shadow a documented property
+    elif fields or "custom_fields" in props:
+        custom = props.setdefault("custom_fields", obj())
+        custom.setdefault("properties", {}).update({f.key: v2_value_schema(f) for f in fields})
+    return schema
+
+
+__all__ = [
+    "FIELD_ENDPOINTS",
+    "CustomField",
+    "parse_fields",
+    "parse_v1_fields",
+    "parse_v2_fields",
+    "stream_schema",
+    "v1_value_properties",
+    "v2_value_schema",
+]

@@ -1,0 +1,21 @@
+"""The HTTP engine: sending, auth, pacing, retries, pagination and redaction; it knows nothing of streams."""
+
+from __future__ import annotations
+
+from source_pipedrive.http.auth import ApiTokenAuth, OAuth2Auth
+from source_pipedrive.http.client import Client
+from source_pipedrive.http.pagination import Page, cursor_pages, offset_pages, single_page
+from source_pipedrive.http.ratelimit import RateLimiter
+from source_pipedrive.http.redact import Redactor
+
+__all__ = [
+    "ApiTokenAuth",
+    "Client",
+    "OAuth2Auth",
+    "Page",
+    "RateLimiter",
+    "Redactor",
+    "cursor_pages",
+    "offset_pages",
+    "single_page",
+]

@@ -1,0 +1,309 @@
+"""The one place that sends requests: auth, pacing, retries, error mapping and redaction.
+
+    get(path) → RateLimiter.acquire → auth.headers → httpx → RateLimiter.observe → retry.for_status
+              ↖──────────── retry (backoff) / refresh (401) / cooldown (429) ────────────┘
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+
+from source_pipedrive.errors import (
+    BlockedError,
+    ConfigError,
+    RateLimitExhausted,
+    ServerError,
+    SourceError,
+    StreamError,
+)
+from source_pipedrive.http import retry
+from source_pipedrive.http.ratelimit import RateLimiter
+from source_pipedrive.http.redact import Redactor
+from source_pipedrive.http.urls import check_url, is_loopback, user_agent
+
+# After an HTML 403 block page, how long the other threads hold off (the block lasts about this long).
+BLOCK_PAUSE = 30.0
+
+
+class Auth(Protocol):
+    redactor: Redactor
+
+    def headers(self) -> dict[str, str]: ...
+    def refresh(self, rejected: dict[str, str]) -> bool: ...
+    def close(self) -> None: ...
+
+
+class Client:
+    """A thread-safe Pipedrive HTTP client; several stream workers share one instance."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: Auth,
+        *,
+        limiter: RateLimiter | None = None,
+        max_retries: int = 5,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        log: Callable[[str, str], None] | None = None,
+        on_wait: Callable[[str, float], None] | None = None,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 30.0,
+        max_cooldowns: int = 8,
+        rng: random.Random | None = None,
+    ):
+        self.base_url = check_url(base_url)
+        self.auth = auth
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_cooldowns = max_cooldowns
+        self._sleep = sleep
+        self._clock = clock
+        self._log = log
+        self._on_wait = on_wait
+        self._rng = rng or random.Random()
+        self._redact = auth.redactor
+        self._server_date: datetime | None = None
+        # TLS verification stays on; proxies from the environment are honoured except for loopback,
+        # where a system proxy would only get in the way of the local sandbox.
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": user_agent(), "Accept": "application/json"},
+            verify=True,
+            trust_env=not is_loopback(self.base_url),
+            follow_redirects=False,
+        )
+
+    # -- public ------------------------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, object] | None = None) -> dict:
+        """GET `path` and return the parsed JSON object, or raise a SourceError (already redacted)."""
+        query = self._query(path, params)
+        where = f"GET {path}" + (f"?{urlencode(query, doseq=True)}" if query else "")
+        url = self.base_url + path
+        failures = cooldowns = 0
+        refreshed = False
+        while True:
+            self.limiter.acquire(self._clock, self._sleep, self._wait)
+            sent, resp, body, exc, verdict = self._attempt(url, query)
+            if verdict.action == retry.OK and body is not None:
+                if body.get("success") is False:
+                    failed = retry.Verdict(retry.FAIL, "the API reported failure", StreamError)
+                    raise self._fail(failed, where, resp)
+                if _num(resp.headers, "x-daily-ratelimit-token-remaining") == 0:
+                    # This answer spent the last token: any further request would get a 429.
+                    self._exhaust(where, "x-daily-ratelimit-token-remaining reached 0", raise_=False)
+                return body
+            if verdict.action == retry.REFRESH and not refreshed:
+                refreshed = True
+                if self.auth.refresh(sent):
+                    self._emit("info", f"{where}: 401, renewed the OAuth access token; sending again")
+                    continue
+            if verdict.action == retry.RATE:
+                cooldowns += 1
+                self._rate_limited(resp, where, cooldowns)
+                continue
+            if verdict.action == retry.RETRY and failures < self.max_retries:
+                failures += 1
+                delay = self._backoff(failures, resp)
+                self._emit(
+                    "warning",
+                    f"{where}: {verdict.reason}; retry {failures}/{self.max_retries} in {delay:.2f} s",
+                )
+                self._wait(f"retry after {verdict.reason}", delay)
+                self._sleep(delay)
+                continue
+            if verdict.error is BlockedError:
+                # Keep every other thread quiet too: more requests would only prolong the block.
+                self.limiter.cooldown(BLOCK_PAUSE, self._clock())
+            raise self._fail(verdict, where, resp, exc, failures)
+
+    def _attempt(
+        self, url: str, query: dict[str, object]
+    ) -> tuple[dict[str, str], httpx.Response | None, dict | None, BaseException | None, retry.Verdict]:
+        """Send once; always tell the limiter how it went; classify the outcome."""
+        resp: httpx.Response | None = None
+        exc: BaseException | None = None
+        sent: dict[str, str] = {}
+        try:
+            sent = self.auth.headers()
+            resp = self._http.get(url, params=query, headers=sent)
+        except (httpx.HTTPError, ServerError) as e:
+            exc = e
+        finally:
+            # Even on an unexpected exception, so a waiting probe is released.
+            status = resp.status_code if resp is not None else None
+            self.limiter.observe(resp.headers if resp is not None else None, self._clock(), status)
+        if resp is None:
+            return sent, None, None, exc, retry.for_exception(exc)
+        self._note_date(resp)
+        verdict = retry.for_status(resp.status_code, _is_html(resp))
+        if verdict.action != retry.OK:
+            return sent, resp, None, None, verdict
+        try:
+            return sent, resp, _parse(resp.content), None, verdict
+        except retry.BadBody as e:
+            return sent, resp, None, e, retry.for_exception(e)
+
+    def server_now(self) -> datetime | None:
+        """The server's time from the last response's Date header (the sandbox's simulated clock)."""
+        return self._server_date
+
+    def close(self) -> None:
+        self._http.close()
+        self.auth.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _query(self, path: str, params: Mapping[str, object] | None) -> dict[str, object]:
+        if not path.startswith("/") or path.startswith("//"):
+            raise ConfigError(self._redact(f"request path must start with a single '/': {path!r}"))
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        if "api_token" in query:
+            # Tokens travel only in headers, never in a URL that proxies and logs may keep [RD-AUTH].
+            raise ConfigError("refusing to send api_token as a query parameter")
+        return query
+
+    def _rate_limited(self, resp: httpx.Response, where: str, cooldowns: int) -> None:
+        """A 429: either the burst window (wait for its reset, all threads) or the daily budget (stop)."""
+        h = resp.headers
+        daily = _num(h, "x-daily-ratelimit-token-remaining")
+        burst_room = _num(h, "x-ratelimit-remaining")
+        if daily is not None and daily <= 0:
+            self._exhaust(where, "x-daily-ratelimit-token-remaining is 0")
+        if burst_room is not None and burst_room > 0:
+            # Refused although the burst window has room: only the daily budget can explain it.
+            self._exhaust(where, "refused with room left in the burst window")
+        if burst_room is None:
+            # Pipedrive announces the burst window on its answers [RD-RATE]; a 429 without it is
+            # about the daily budget when the daily headers are there (fewer tokens left than this
+            # request costs), or when it comes again right after a full cooldown.
+            if daily is not None:
+                self._exhaust(where, f"{daily:.0f} tokens left, fewer than this request costs")
+            if cooldowns > 1:
+                self._exhaust(where, "refused again after a full cooldown")
+        if cooldowns > self.max_cooldowns:
+            raise ServerError(self._redact(f"{where}: still rate limited after {self.max_cooldowns} cooldowns"))
+        # The limiter already started the cooldown when it observed the 429.
+        wait = self.limiter.cooldown_left(self._clock())
+        self._emit("warning", f"{where}: 429 over the burst limit; no request goes out for {wait:.2f} s")
+
+    def _exhaust(self, where: str, why: str, *, raise_: bool = True) -> None:
+        server_now = self._server_date or datetime.now(timezone.utc)
+        # The budget refills at midnight [RD-RATE]; we take UTC midnight after the server's Date.
+        resets_at = (server_now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        self.limiter.exhaust(resets_at, self._clock() + (resets_at - server_now).total_seconds())
+        message = self._redact(
+            f"{where}: Pipedrive's daily API token budget is used up ({why}); "
+            f"it refills at {resets_at.isoformat()}"
+        )
+        self._emit("error" if raise_ else "warning", message)
+        if raise_:
+            raise RateLimitExhausted(message, resets_at=resets_at)
+
+    def _backoff(self, failures: int, resp: httpx.Response | None) -> float:
+        """Exponential backoff with full jitter; a server's Retry-After (e.g. maintenance 503) is a floor."""
+        delay = self._rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1)))
+        after = _num(resp.headers, "retry-after") if resp is not None else None
+        if after is not None and after > 0:
+            delay = max(delay, min(after, self.backoff_cap))
+        return delay
+
+    def _fail(
+        self,
+        verdict: retry.Verdict,
+        where: str,
+        resp: httpx.Response | None,
+        exc: BaseException | None = None,
+        failures: int = 0,
+    ) -> SourceError:
+        parts = [where]
+        if resp is not None:
+            parts.append(f"HTTP {resp.status_code}")
+        parts.append(verdict.reason)
+        api_message = _api_message(resp) if resp is not None and not _is_html(resp) else None
+        if api_message:
+            parts.append(f"Pipedrive says: {api_message}")
+        if failures:
+            parts.append(f"after {failures} retries")
+        internal = f"{type(exc).__name__}: {exc}" if exc is not None else None
+        message = self._redact(" - ".join(parts))
+        self._emit("error", message)
+        kind = verdict.error or ServerError
+        return kind(message, internal=self._redact(internal) if internal else None)
+
+    def _note_date(self, resp: httpx.Response) -> None:
+        value = resp.headers.get("date")
+        if value:
+            try:
+                parsed = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            self._server_date = parsed.astimezone(timezone.utc)
+
+    def _wait(self, reason: str, seconds: float) -> None:
+        if self._on_wait is not None:
+            self._on_wait(reason, seconds)
+
+    def _emit(self, level: str, message: str) -> None:
+        if self._log is not None:
+            self._log(level, self._redact(message))
+
+
+def _parse(content: bytes) -> dict:
+    try:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise retry.BadBody(f"invalid JSON ({len(content)} bytes): {exc}") from None
+    if not isinstance(body, dict):
+        raise retry.BadBody(f"expected a JSON object, got {type(body).__name__}")
+    return body
+
+
+def _is_html(resp: httpx.Response) -> bool:
+    ctype = resp.headers.get("content-type", "").lower()
+    return "html" in ctype or resp.content[:64].lstrip().lower().startswith((b"<!doctype", b"<html"))
+
+
+def _api_message(resp: httpx.Response) -> str | None:
+    try:
+        body = orjson.loads(resp.content)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    message = body.get("error") or body.get("message")
+    info = body.get("error_info")
+    if message and info and info not in str(message):
+        return f"{message} ({info})"
+    return str(message) if message else None
+
+
+def _num(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None

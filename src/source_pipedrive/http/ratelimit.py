@@ -1,0 +1,191 @@
+"""Pace requests under Pipedrive's per-token burst window, shared by every thread that uses one token.
+
+Pipedrive limits each token to `x-ratelimit-limit` requests in a rolling 2-second window and answers
+429 beyond it; a token that keeps sending after a 429 gets an HTML 403 block page [RD-RATE]
+(https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting). So we (1) count our own sends in
+the window and stay a little under the announced limit, (2) also stop when the server says the window
+is full (other processes may share the token), (3) after a 429 let no thread send until the announced
+reset, and (4) once the daily budget is spent, refuse every further request without sending it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from source_pipedrive.errors import RateLimitExhausted
+
+WINDOW = 2.0  # [RD-RATE]: "burst limit per token in a rolling 2-second window"
+# Our send time is taken before the bytes leave; the server stamps arrival a little later. This slack
+# keeps a request that we consider outside the window from landing inside the server's.
+SLACK = 0.05
+
+
+def _num(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _cooldown_seconds(headers: Mapping[str, str]) -> float:
+    """How long a 429 tells us to wait: x-ratelimit-reset, else Retry-After, else one window.
+
+    [RD-RATE] documents x-ratelimit-reset; Retry-After only appears in older docs [OLD-RB].
+    """
+    for name in ("x-ratelimit-reset", "retry-after"):
+        value = _num(headers, name)
+        if value is not None and value > 0:
+            return value
+    return WINDOW
+
+
+class RateLimiter:
+    """Thread-safe gate: `acquire` before each send, `observe` each response's headers.
+
+    `clock` and `sleep` are passed per call by the Client so tests can inject fake ones.
+    """
+
+    def __init__(self, *, window: float = WINDOW, headroom: float = 0.1, limit: int | None = None):
+        self.window = window
+        self.headroom = headroom
+        self.limit = limit  # learned from x-ratelimit-limit; None until the first response says
+        self.daily_remaining: int | None = None
+        self.daily_limit: int | None = None
+        self._cond = threading.Condition()
+        self._sent: deque[float] = deque()
+        self._full_until = 0.0  # the server said "remaining 0" until then
+        self._cooldown_until = 0.0  # after a 429: nobody sends before this [RD-RATE]
+        self._probe = False  # one request is finding out the limit; the others wait for its headers
+        self._learned = limit is not None
+        self._exhausted: tuple[datetime | None, float] | None = None  # (resets_at, until on our clock)
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    def acquire(
+        self,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        on_wait: Callable[[str, float], None] | None = None,
+    ) -> None:
+        """Block until a request may be sent; raise RateLimitExhausted once the daily budget is gone."""
+        while True:
+            with self._cond:
+                now = clock()
+                self._raise_if_exhausted(now)
+                if not self._learned and self._probe:
+                    # The first response tells us the limit; until then one request at a time, so a
+                    # pool of workers starting together does not overrun a small burst limit.
+                    self._cond.wait(0.05)
+                    continue
+                wait, reason = self._wait_needed(now)
+                if wait <= 0:
+                    self._sent.append(now)
+                    if not self._learned:
+                        self._probe = True
+                    return
+            if on_wait is not None:
+                on_wait(reason, wait)
+            sleep(wait)
+
+    def _wait_needed(self, now: float) -> tuple[float, str]:
+        if now < self._cooldown_until:
+            return self._cooldown_until - now, "429 cooldown"
+        if now < self._full_until:
+            return self._full_until - now, "burst limit"
+        self._prune(now)
+        if self.limit is not None and len(self._sent) >= self.allowed:
+            return self._sent[0] + self.window + SLACK - now, "burst limit"
+        return 0.0, ""
+
+    def _prune(self, now: float) -> None:
+        while self._sent and self._sent[0] <= now - self.window:
+            self._sent.popleft()
+
+    @property
+    def allowed(self) -> int:
+        """Requests we let ourselves send per window: the limit less a margin (at least one)."""
+        if self.limit is None:
+            return 1 << 30
+        margin = max(1, math.ceil(self.limit * self.headroom))
+        return max(1, self.limit - margin)
+
+    # -- learning from responses ------------------------------------------------------------------
+
+    def observe(self, headers: Mapping[str, str] | None, now: float, status: int | None = None) -> None:
+        """Take x-ratelimit-* and x-daily-ratelimit-token-* from a response (any status), or None.
+
+        A 429 starts the cooldown here, under the same lock, so no other thread slips a request in
+        between seeing the response and honouring it.
+        """
+        with self._cond:
+            if status == 429:
+                self._start_cooldown(_cooldown_seconds(headers or {}), now)
+            if headers is not None:
+                limit = _num(headers, "x-ratelimit-limit")
+                remaining = _num(headers, "x-ratelimit-remaining")
+                reset = _num(headers, "x-ratelimit-reset")
+                if limit is not None and limit > 0:
+                    self.limit = int(limit)
+                if self.limit is not None and remaining is not None:
+                    # The server counts requests we did not send (another process on the same
+                    # token): let them occupy our window too, as if sent now (the safe side).
+                    self._prune(now)
+                    for _ in range(int(self.limit - remaining) - len(self._sent)):
+                        self._sent.append(now)
+                if remaining is not None and remaining <= 0:
+                    # The window is full on the server's side (maybe because of other clients):
+                    # wait for its announced reset. A reset of 0 means "under a second".
+                    hold = reset if reset is not None and reset > 0 else self.window / 2
+                    self._full_until = max(self._full_until, now + hold + SLACK)
+                daily = _num(headers, "x-daily-ratelimit-token-remaining")
+                if daily is not None:
+                    self.daily_remaining = int(daily)
+                daily_limit = _num(headers, "x-daily-ratelimit-token-limit")
+                if daily_limit is not None:
+                    self.daily_limit = int(daily_limit)
+            if self._probe:
+                self._probe = False
+                self._learned = True
+            self._cond.notify_all()
+
+    def cooldown(self, seconds: float, now: float) -> float:
+        """Nobody sends until `seconds` from now. Returns the wait still ahead."""
+        with self._cond:
+            return self._start_cooldown(seconds, now)
+
+    def cooldown_left(self, now: float) -> float:
+        with self._cond:
+            return max(0.0, self._cooldown_until - now)
+
+    def _start_cooldown(self, seconds: float, now: float) -> float:
+        self._cooldown_until = max(self._cooldown_until, now + seconds + SLACK)
+        self._sent.clear()  # the server's window will be empty once the cooldown ends
+        return self._cooldown_until - now
+
+    # -- the daily budget -------------------------------------------------------------------------
+
+    def exhaust(self, resets_at: datetime | None, until: float) -> None:
+        """The daily budget is spent: refuse every request until `until` (our clock)."""
+        with self._cond:
+            self._exhausted = (resets_at, until)
+            self._cond.notify_all()
+
+    def _raise_if_exhausted(self, now: float) -> None:
+        if self._exhausted is None:
+            return
+        resets_at, until = self._exhausted
+        if now >= until:
+            self._exhausted = None
+            return
+        when = resets_at.isoformat() if resets_at else "the next daily reset"
+        raise RateLimitExhausted(
+            f"Pipedrive's daily API token budget is used up; it refills at {when}",
+            resets_at=resets_at,
+        )

@@ -1,0 +1,218 @@
+"""read(config, catalog, state) -> Airbyte messages; the concurrency lives here.
+
+A few worker threads each read one stream at a time through one shared Client (and so one
+rate limiter). Workers hand whole pages (records, then the STATE covering them) to a bounded
+queue, so a stream's records keep their order, each STATE follows its records, and memory stays
+flat however large the account. A stream-level failure (a 403 scope error, retries exhausted)
+marks that stream INCOMPLETE and the others go on; a sync-level one (token revoked, daily budget
+spent, blocked) stops every worker after its current page, and is raised once all that was
+read has been yielded.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from . import protocol
+from .config import Config, parse_config
+from .errors import (
+    AuthError,
+    BlockedError,
+    CatalogError,
+    RateLimitExhausted,
+    SourceError,
+    StreamError,
+    TransientError,
+)
+from .extract import read_stream
+from .session import open_client
+from .state import initial_state, parse_state
+from .streams import STREAMS_BY_NAME, Stream
+
+FATAL = (AuthError, RateLimitExhausted, BlockedError)
+QUEUE_PAGES_PER_WORKER = 2
+
+
+@dataclass(frozen=True)
+class Job:
+    stream: Stream
+    incremental: bool
+    saved: dict | None
+
+
+class _Abandoned(Exception):
+    """The consumer stopped iterating; workers unwind quietly."""
+
+
+def read(config: dict | Config, catalog: Any, state: Any = None) -> Iterator[dict]:
+    cfg = config if isinstance(config, Config) else parse_config(config)
+    states, warnings = parse_state(state)
+    jobs = plan(catalog, states)
+    for warning in warnings:
+        yield protocol.log("WARN", warning)
+    yield from _Run(cfg, jobs).messages()
+
+
+def plan(catalog: Any, states: dict[str, dict]) -> list[Job]:
+    """Validate the configured catalog; every problem names the stream and what is wrong."""
+    if not isinstance(catalog, dict) or not isinstance(catalog.get("streams"), list):
+        raise CatalogError("The configured catalog must be an object with a 'streams' list.")
+    jobs, seen = [], set()
+    for entry in catalog["streams"]:
+        stream_obj = entry.get("stream") if isinstance(entry, dict) else None
+        name = stream_obj.get("name") if isinstance(stream_obj, dict) else None
+        if not isinstance(name, str):
+            raise CatalogError("Each configured stream needs 'stream.name'.")
+        stream = STREAMS_BY_NAME.get(name)
+        if stream is None:
+            known = ", ".join(sorted(STREAMS_BY_NAME))
+            raise CatalogError(f"The catalog names an unknown stream '{name[:80]}'. Known streams: {known}.", stream=name)
+        if name in seen:
+            raise CatalogError(f"The catalog lists stream '{name}' twice.", stream=name)
+        seen.add(name)
+        mode = entry.get("sync_mode", "full_refresh")
+        if mode not in ("full_refresh", "incremental"):
+            raise CatalogError(f"Stream '{name}': unknown sync_mode {str(mode)[:40]!r}.", stream=name)
+        if mode == "incremental" and not stream.incremental:
+            raise CatalogError(f"Stream '{name}' supports full_refresh only, not incremental.", stream=name)
+        cursor_field = entry.get("cursor_field") or []
+        if mode == "incremental" and cursor_field and cursor_field != [stream.cursor]:
+            raise CatalogError(
+                f"Stream '{name}': cursor_field {cursor_field!r} is not supported; its cursor is "
+                f"['{stream.cursor}'] (source-defined).",
+                stream=name,
+            )
+        jobs.append(Job(stream, mode == "incremental", states.get(name)))
+    if not jobs:
+        raise CatalogError("The configured catalog selects no stream.")
+    return jobs
+
+
+class _Run:
+    def __init__(self, cfg: Config, jobs: list[Job]):
+        self.cfg, self.jobs = cfg, jobs
+        self.out: queue.Queue = queue.Queue(maxsize=max(4, cfg.num_workers * QUEUE_PAGES_PER_WORKER))
+        self.todo: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.abandoned = threading.Event()
+        self.started: set[str] = set()
+        self.fatal: SourceError | None = None
+        self.failed: list[SourceError] = []
+        self.lock = threading.Lock()
+
+    def messages(self) -> Iterator[dict]:
+        # States are parsed before any request, so a bad state fails before traffic.
+        jobs = [(job, initial_state(job.stream, job.incremental, job.saved)) for job in self.jobs]
+        client = open_client(
+            self.cfg,
+            log=lambda level, msg: self._put([protocol.log(level, msg)]),
+            on_wait=lambda reason, seconds: self._put(
+                [protocol.log("INFO", f"rate-limit wait: {reason}, {seconds:.1f} s")]
+            ),
+            on_config=lambda new_config: self._put([protocol.control_config(new_config)]),
+        )
+        for item in jobs:
+            self.todo.put(item)
+        workers = [threading.Thread(target=self._work, args=(client,), daemon=True)
+                   for _ in range(min(self.cfg.num_workers, len(jobs)))]
+        for w in workers:
+            w.start()
+        try:
+            while any(w.is_alive() for w in workers) or not self.out.empty():
+                try:
+                    batch = self.out.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                yield from batch
+        finally:
+            self.abandoned.set()
+            self.stop.set()
+            for w in workers:
+                w.join(timeout=5)
+            client.close()
+        yield from self._unstarted()
+        if self.fatal is not None:
+            if isinstance(self.fatal, RateLimitExhausted):
+                self.fatal.message += (
+                    ". Everything read so far was delivered with its state; run again after the refill to continue."
+                )
+            raise self.fatal
+        if self.failed:
+            names = ", ".join(f"{e.stream} ({e.message})" for e in self.failed)
+            first = self.failed[0]
+            error = (TransientError if isinstance(first, TransientError) else SourceError)(
+                f"{len(self.failed)} stream(s) did not complete: {names}"
+            )
+            error.failure_type = first.failure_type
+            raise error
+
+    def _put(self, batch: list[dict]) -> None:
+        while True:
+            try:
+                self.out.put(batch, timeout=0.1)
+                return
+            except queue.Full:
+                if self.abandoned.is_set():
+                    raise _Abandoned()
+
+    def _work(self, client) -> None:
+        try:
+            while not self.stop.is_set():
+                try:
+                    job, state = self.todo.get_nowait()
+                except queue.Empty:
+                    return
+                self._read_one(client, job, state)
+        except _Abandoned:
+            return
+
+    def _read_one(self, client, job: Job, state) -> None:
+        name = job.stream.name
+        with self.lock:
+            self.started.add(name)
+        self._put([protocol.stream_status(name, "STARTED")])
+        running = False
+        try:
+            for batch in read_stream(client, job.stream, state, self.cfg.start_date, self.stop.is_set):
+                emitted_at = protocol.now_ms()
+                messages = [] if running else [protocol.stream_status(name, "RUNNING")]
+                running = True
+                messages.extend(protocol.record(name, r, emitted_at) for r in batch.records)
+                messages.append(protocol.stream_state(name, batch.state, len(batch.records)))
+                self._put(messages)
+            if self.stop.is_set() and not state.complete:
+                self._put([protocol.stream_status(name, "INCOMPLETE", **self._reason())])
+            else:
+                self._put([protocol.stream_status(name, "COMPLETE")])
+        except _Abandoned:
+            raise
+        except FATAL as error:
+            error.stream = error.stream or name
+            with self.lock:
+                if self.fatal is None:
+                    self.fatal = error
+            self.stop.set()
+            self._put([protocol.stream_status(name, "INCOMPLETE", **self._reason())])
+        except (StreamError, TransientError) as error:
+            error.stream = name
+            self.failed.append(error)
+            self._put([protocol.error_trace(error, stream=name), protocol.stream_status(name, "INCOMPLETE")])
+        except Exception as error:  # a bug: keep the other streams going, report it loudly
+            wrapped = SourceError(f"Stream '{name}' failed: {type(error).__name__}: {error}", stream=name)
+            wrapped.__cause__ = error
+            self.failed.append(wrapped)
+            self._put([protocol.error_trace(error, stream=name), protocol.stream_status(name, "INCOMPLETE")])
+
+    def _reason(self) -> dict:
+        if isinstance(self.fatal, RateLimitExhausted) and self.fatal.resets_at is not None:
+            return {"rate_limited_until_ms": int(self.fatal.resets_at.timestamp() * 1000)}
+        return {}
+
+    def _unstarted(self) -> Iterator[dict]:
+        for job in self.jobs:
+            if job.stream.name not in self.started:
+                yield protocol.stream_status(job.stream.name, "INCOMPLETE", **self._reason())
+

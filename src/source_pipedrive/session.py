@@ -1,0 +1,59 @@
+"""Build the shared HTTP client from a parsed config: the one place config meets the engine."""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Callable
+
+from .config import ApiToken, Config
+from .errors import ConfigError
+from .http import ApiTokenAuth, Client, OAuth2Auth
+
+
+def open_client(
+    cfg: Config,
+    *,
+    log: Callable[[str, str], None] | None = None,
+    on_wait: Callable[[str, float], None] | None = None,
+    on_config: Callable[[dict], None] | None = None,
+) -> Client:
+    """`on_config(new_config)` receives the whole config with refreshed OAuth tokens, for a
+    CONTROL message: the platform persists it, so the next sync starts with the new tokens."""
+    timeout = request_timeout()
+    creds = cfg.credentials
+    if isinstance(creds, ApiToken):
+        auth = ApiTokenAuth(creds.token)
+    else:
+        def refreshed(tokens: dict) -> None:
+            if on_config is not None:
+                new_config = copy.deepcopy(dict(cfg.raw))
+                new_config.setdefault("credentials", {}).update(
+                    {k: v for k, v in tokens.items() if k in ("access_token", "refresh_token", "token_expiry_date")}
+                )
+                on_config(new_config)
+
+        auth = OAuth2Auth(
+            creds.client_id,
+            creds.client_secret,
+            creds.refresh_token,
+            access_token=creds.access_token,
+            token_expiry=creds.token_expiry,
+            token_url=creds.token_url,
+            on_refresh=refreshed,
+            timeout=timeout,
+        )
+    return Client(cfg.base_url, auth, log=log, on_wait=on_wait, timeout=timeout)
+
+
+def request_timeout() -> float:
+    """Seconds one HTTP request may take (SOURCE_PIPEDRIVE_TIMEOUT, default 30): an operator knob,
+    not a config field, so the spec stays what Airbyte users know."""
+    raw = os.environ.get("SOURCE_PIPEDRIVE_TIMEOUT", "30")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 600:
+        raise ConfigError(f"SOURCE_PIPEDRIVE_TIMEOUT must be a number of seconds from 0 to 600, got {raw[:20]!r}.")
+    return value

@@ -1,0 +1,82 @@
+"""The library face of the connector: spec, check, discover, read (the CLI is a thin shell over it)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+from .config import SPEC, Config, parse_config
+from .errors import AuthError, ScopeError, SourceError, StreamError
+from .fields import parse_v1_fields, parse_v2_fields, stream_schema
+from .http import Client, cursor_pages, offset_pages
+from .read import read
+from .session import open_client
+from .streams import STREAMS, Stream
+
+__all__ = ["spec", "check", "discover", "read", "catalog_entry"]
+
+Log = Callable[[str, str], None]
+
+
+def spec() -> dict:
+    return copy.deepcopy(SPEC)
+
+
+def check(config: dict, *, log: Log | None = None) -> dict:
+    """CONNECTION_STATUS payload. A bad token or config is FAILED with a clear message, never a crash.
+
+    `GET /v1/users/me` costs 2 tokens ([SPEC-v1] x-token-cost) and proves the token and base URL.
+    """
+    try:
+        cfg = parse_config(config)
+        client = open_client(cfg, log=log)
+        try:
+            me = client.get("/v1/users/me").get("data") or {}
+        finally:
+            client.close()
+    except AuthError as error:
+        return {"status": "FAILED", "message": f"Pipedrive rejected the credentials: {error.message}"}
+    except SourceError as error:
+        return {"status": "FAILED", "message": error.message}
+    company = me.get("company_name") or me.get("company_domain") or "the company"
+    return {"status": "SUCCEEDED", "message": f"Connected to {company} as user {me.get('id')}."}
+
+
+def discover(config: dict | Config, *, log: Log | None = None) -> dict:
+    """The catalog, with each entity's custom fields typed from its *Fields endpoint."""
+    cfg = config if isinstance(config, Config) else parse_config(config)
+    client = open_client(cfg, log=log)
+    try:
+        return {"streams": [catalog_entry(s, _custom_fields(client, s, log)) for s in STREAMS]}
+    finally:
+        client.close()
+
+
+def catalog_entry(stream: Stream, fields: list | None = None) -> dict:
+    entry = {
+        "name": stream.name,
+        "json_schema": stream_schema(stream.name, fields or []),
+        "supported_sync_modes": ["full_refresh", "incremental"] if stream.incremental else ["full_refresh"],
+        "source_defined_primary_key": [[stream.primary_key]],
+        "is_resumable": stream.resumable,
+    }
+    if stream.incremental:
+        entry["source_defined_cursor"] = True
+        entry["default_cursor_field"] = [stream.cursor]
+    return entry
+
+
+def _custom_fields(client: Client, stream: Stream, log: Log | None) -> list:
+    if not stream.fields_path:
+        return []
+    try:
+        if stream.fields_path.startswith("/api/v2/"):
+            items = [f for page in cursor_pages(client, stream.fields_path, {}) for f in page.records]
+            return parse_v2_fields(items)
+        items = [f for page in offset_pages(client, stream.fields_path, {}) for f in page.records]
+        return parse_v1_fields(items)
+    except (ScopeError, StreamError) as error:
+        # The stream stays discoverable; its custom fields are then untyped extras.
+        if log:
+            log("WARN", f"Custom fields of '{stream.name}' not typed: {error.message}")
+        return []

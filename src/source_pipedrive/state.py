@@ -1,0 +1,182 @@
+"""Per-stream state: what we emit, and every state shape we accept back.
+
+Our stream_state (version 1):
+    incremental:  {"version": 1, "mode": "incremental", "<cursor>": max, "parts": {"main": iso, ...}}
+    full refresh: {"version": 1, "mode": "full_refresh", "complete": false, "parts": {...}} while it runs,
+                  {"version": 1, "mode": "full_refresh", "complete": true} when done.
+Each part (deals: main, archived, deleted) keeps its own cursor, the greatest cursor value delivered;
+a read resumes with `updated_since` = that value (inclusive), so at most the boundary records repeat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .errors import StateError
+from .streams import STREAMS_BY_NAME, Stream
+from .timeutil import format_rfc3339, parse_datetime
+
+VERSION = 1
+
+
+@dataclass
+class StreamState:
+    """Mutable while one stream is read; `to_json` is what goes into a STATE message."""
+
+    stream: Stream
+    incremental: bool
+    parts: dict[str, datetime | None] = field(default_factory=dict)
+    complete: bool = False
+
+    def cursor_for(self, part: str) -> datetime | None:
+        return self.parts.get(part)
+
+    def advance(self, part: str, value: datetime | None) -> None:
+        if value is not None:
+            current = self.parts.get(part)
+            if current is None or value > current:
+                self.parts[part] = value
+
+    def to_json(self) -> dict[str, Any]:
+        mode = "incremental" if self.incremental else "full_refresh"
+        out: dict[str, Any] = {"version": VERSION, "mode": mode}
+        if not self.incremental and self.complete:
+            out["complete"] = True
+            return out
+        out["parts"] = {name: format_rfc3339(v) if v else None for name, v in sorted(self.parts.items())}
+        if self.incremental:
+            known = [v for v in self.parts.values() if v is not None]
+            out[self.stream.cursor or "cursor"] = format_rfc3339(max(known)) if known else None
+        else:
+            out["complete"] = False
+        return out
+
+
+def initial_state(stream: Stream, incremental: bool, saved: dict | None) -> StreamState:
+    """The state a read starts from: the saved one if it applies to this mode, else a fresh one."""
+    state = StreamState(stream, incremental)
+    if not saved:
+        return state
+    mode = saved.get("mode")
+    if incremental:
+        if mode == "full_refresh":
+            return state  # a full refresh's progress is no incremental cursor
+        if "parts" not in saved:  # older states have one cursor for the whole stream
+            fallback = _cursor_value(stream, saved, saved.get(stream.cursor or ""), "cursor")
+            state.parts = {part.name: fallback for part in stream.parts(True)}
+            return state
+        parts = saved["parts"]
+        if not isinstance(parts, dict):
+            raise StateError(f"The state of stream '{stream.name}' has malformed parts.", stream=stream.name)
+        for part in stream.parts(True):
+            # A part absent or null has not delivered anything yet: it starts from start_date.
+            state.parts[part.name] = _cursor_value(stream, saved, parts.get(part.name), part.name)
+        return state
+    if mode == "full_refresh" and not saved.get("complete"):
+        parts = saved.get("parts") or {}
+        if not isinstance(parts, dict):
+            raise StateError(f"The state of stream '{stream.name}' has malformed parts.", stream=stream.name)
+        for name, value in parts.items():
+            state.parts[name] = _cursor_value(stream, saved, value, name)
+    return state
+
+
+def _cursor_value(stream: Stream, saved: dict, value: Any, what: str) -> datetime | None:
+    if value is None:
+        return None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise StateError(
+            f"The state of stream '{stream.name}' has an unreadable {what} value {str(value)[:40]!r}; "
+            "expected an RFC 3339 or 'YYYY-MM-DD HH:MM:SS' datetime. Reset the stream to start over.",
+            stream=stream.name,
+        )
+    return parsed
+
+
+def parse_state(raw: Any) -> tuple[dict[str, dict], list[str]]:
+    """Turn a --state file's content into {stream name: stream_state} plus warnings.
+
+    Accepts: a list of per-stream AirbyteStateMessages (bare or wrapped in {"type": "STATE"}),
+    LEGACY messages and legacy blobs {stream: state} (Airbyte's connector wrote
+    {"deals": {"update_time": "YYYY-MM-DD HH:MM:SS"}} and {"users": {"modified": ...}}).
+    States of streams we do not have are ignored with a warning; garbage is a StateError.
+    """
+    if raw is None or raw == [] or raw == {}:
+        return {}, []
+    warnings: list[str] = []
+    blobs: dict[str, Any] = {}
+    if isinstance(raw, list):
+        for item in raw:
+            _collect_message(item, blobs)
+    elif isinstance(raw, dict):
+        if raw.get("type") in ("STREAM", "GLOBAL", "LEGACY", "STATE"):
+            _collect_message(raw, blobs)
+        else:
+            blobs.update(raw)
+    else:
+        raise StateError(f"The state must be a JSON list of state messages, got {type(raw).__name__}.")
+    states: dict[str, dict] = {}
+    for name, value in blobs.items():
+        stream = STREAMS_BY_NAME.get(name)
+        if stream is None:
+            warnings.append(f"State for unknown stream {str(name)[:60]!r} ignored (not a source-pipedrive stream).")
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise StateError(f"The state of stream '{name}' must be an object, got {type(value).__name__}.", stream=name)
+        states[name] = _normalise(stream, value)
+    return states, warnings
+
+
+def _collect_message(item: Any, out: dict[str, Any]) -> None:
+    if not isinstance(item, dict):
+        raise StateError("Each state entry must be a JSON object (an AirbyteStateMessage).")
+    if item.get("type") == "STATE" and isinstance(item.get("state"), dict):
+        item = item["state"]
+    kind = item.get("type", "LEGACY" if "data" in item else None)
+    if kind == "STREAM":
+        stream = item.get("stream")
+        descriptor = stream.get("stream_descriptor") if isinstance(stream, dict) else None
+        name = descriptor.get("name") if isinstance(descriptor, dict) else None
+        if not isinstance(name, str):
+            raise StateError("A STREAM state message has no stream_descriptor.name.")
+        out[name] = stream.get("stream_state")
+    elif kind == "LEGACY":
+        data = item.get("data")
+        if not isinstance(data, dict):
+            raise StateError("A LEGACY state message must carry a 'data' object.")
+        out.update(data)
+    elif kind == "GLOBAL":
+        raise StateError("GLOBAL state is not used by source-pipedrive; pass per-stream (STREAM) state messages.")
+    else:
+        raise StateError(f"Unknown state message type {str(kind)[:40]!r}; expected STREAM.")
+
+
+def _normalise(stream: Stream, value: dict) -> dict:
+    """Our own states pass through; older shapes become an incremental cursor."""
+    if value.get("version") == VERSION:
+        if value.get("mode") not in ("incremental", "full_refresh"):
+            raise StateError(f"The state of stream '{stream.name}' has an unknown mode.", stream=stream.name)
+        return value
+    if "__ab_no_cursor_state_message" in value or "__ab_full_refresh_sync_complete" in value:
+        return {}
+    if isinstance(value.get("version"), int):
+        raise StateError(
+            f"The state of stream '{stream.name}' has version {value['version']}, newer than this connector "
+            f"understands ({VERSION}). Upgrade source-pipedrive or reset the stream.",
+            stream=stream.name,
+        )
+    for key in (stream.cursor, "update_time", "modified", "cursor"):
+        if key and key in value:
+            _cursor_value(stream, value, value[key], key)  # validates
+            return {"mode": "incremental", stream.cursor or "cursor": value[key]}
+    raise StateError(
+        f"The state of stream '{stream.name}' is not a state this connector wrote "
+        f"(keys: {', '.join(sorted(map(str, value))[:5])}). Reset the stream to start over.",
+        stream=stream.name,
+    )
+

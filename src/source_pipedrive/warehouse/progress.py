@@ -1,0 +1,129 @@
+"""What a sync tells people: live per-stream progress on stderr, then a summary table or JSON."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from rich import box
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+WAIT_SECONDS = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*s\b")
+
+
+@dataclass
+class StreamStats:
+    """Counters of one stream during one sync (mutable: the read loop bumps them)."""
+
+    name: str
+    mode: str = ""
+    status: str = "waiting"  # waiting, running, complete, incomplete, failed
+    records: int = 0
+    pages: int = 0
+    inserted: int = 0
+    updated: int = 0
+    removed: int = 0
+    rows: int = 0
+    started: float | None = None
+    ended: float | None = None
+    error: str | None = None
+
+    def begin(self) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
+            self.status = "running"
+
+    @property
+    def seconds(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.ended or time.monotonic()) - self.started
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stream": self.name, "mode": self.mode, "status": self.status, "records": self.records,
+            "pages": self.pages, "inserted": self.inserted, "updated": self.updated, "removed": self.removed,
+            "rows": self.rows, "seconds": round(self.seconds, 3), "error": self.error,
+        }
+
+
+@dataclass
+class Waits:
+    """Rate-limit waits announced by the source ("rate-limit wait: <reason>, <n> s")."""
+
+    count: int = 0
+    seconds: float = 0.0
+    last: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, message: str) -> None:
+        self.count += 1
+        self.last = message.split(":", 1)[-1].strip()
+        found = WAIT_SECONDS.search(message)
+        if found:
+            self.seconds += float(found.group(1))
+
+
+class Display:
+    """A rich Live view on stderr; does nothing at all when quiet (cron)."""
+
+    def __init__(self, stats: dict[str, StreamStats], waits: Waits, console: Console | None, quiet: bool):
+        self.stats, self.waits, self.quiet = stats, waits, quiet
+        self.console = console or Console(stderr=True)
+        self._live: Live | None = None
+
+    def __enter__(self) -> "Display":
+        if not self.quiet:
+            self._live = Live(get_renderable=self._render, console=self.console, refresh_per_second=8,
+                              transient=True, redirect_stdout=False, redirect_stderr=False)
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def note(self, level: str, message: str) -> None:
+        """Warnings from the source: printed above the live view, kept for the summary."""
+        self.waits.notes.append(f"{level}: {message}")
+        if not self.quiet:
+            self.console.print(Text(f"{level.lower()}: {message}", style="yellow"))
+
+    def _render(self) -> Group:
+        table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+        for head in ("stream", "status", "records", "pages", "time"):
+            table.add_column(head, justify="left" if head in ("stream", "status") else "right")
+        for s in self.stats.values():
+            style = {"running": "cyan", "complete": "green", "failed": "red", "incomplete": "yellow"}.get(s.status, "dim")
+            table.add_row(s.name, Text(s.status, style=style), f"{s.records:,}", f"{s.pages:,}", f"{s.seconds:.1f}s")
+        parts: list[Any] = [table]
+        if self.waits.count:
+            parts.append(Text(f"rate-limit waits: {self.waits.count} ({self.waits.seconds:.1f} s), "
+                              f"last: {self.waits.last}", style="yellow"))
+        return Group(*parts)
+
+
+# incr: only changes since the saved cursor; full: everything (rows not seen are removed at the end).
+SHORT_MODE = {"incremental": "incr", "full read": "full", "full read (resumed)": "resume", "full refresh": "full"}
+SHORT_STATUS = {"complete": "ok", "waiting": "not run"}
+
+
+def summary_table(stats: Iterable[StreamStats], title: str = "sync summary") -> Table:
+    """Stream, mode, rows inserted / updated / removed, rows in the table, time, status (fits 80 columns)."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    table.add_column("stream", no_wrap=True)
+    table.add_column("mode", no_wrap=True)
+    for head in ("inserted", "updated", "removed", "rows", "time"):
+        table.add_column(head, justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for s in stats:
+        style = {"complete": "green", "failed": "red"}.get(s.status, "yellow")
+        table.add_row(s.name, SHORT_MODE.get(s.mode, s.mode), f"{s.inserted:,}", f"{s.updated:,}", f"{s.removed:,}",
+                      f"{s.rows:,}", f"{s.seconds:.1f}s", Text(SHORT_STATUS.get(s.status, s.status), style=style))
+    return table

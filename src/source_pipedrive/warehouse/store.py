@@ -1,0 +1,251 @@
+"""The DuckDB file: stream tables, their state and the custom-field mapping, written atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from hashlib import blake2b
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import duckdb
+import orjson
+
+from .columns import META_COLUMNS, Column, TablePlan, plan_table
+
+# `_custom_fields(stream, column, key, name, field_type)` is the documented mapping table.
+META_DDL = (
+    "CREATE TABLE IF NOT EXISTS _state (stream VARCHAR, mode VARCHAR, state JSON, pending_sync_id BIGINT,"
+    " updated_at TIMESTAMPTZ)",
+    "CREATE TABLE IF NOT EXISTS _syncs (sync_id BIGINT, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,"
+    " status VARCHAR, streams VARCHAR, full_refresh BOOLEAN, summary JSON)",
+    'CREATE TABLE IF NOT EXISTS _custom_fields (stream VARCHAR, "column" VARCHAR, key VARCHAR, name VARCHAR,'
+    " field_type VARCHAR)",
+    'CREATE TABLE IF NOT EXISTS _custom_field_options (stream VARCHAR, "column" VARCHAR, option_id VARCHAR,'
+    " label VARCHAR)",
+    # custom_label('deals', 'customer_type', customer_type) -> 'Enterprise'
+    'CREATE OR REPLACE MACRO custom_label(s, c, v) AS (SELECT any_value(o.label) FROM _custom_field_options o'
+    ' WHERE o.stream = s AND o."column" = c AND o.option_id = CAST(v AS VARCHAR))',
+    # custom_labels('deals', 'segments', segments) -> ['Startup', 'Partner'] for a set field
+    'CREATE OR REPLACE MACRO custom_labels(s, c, vs) AS (SELECT list(o.label ORDER BY o.label)'
+    ' FROM _custom_field_options o WHERE o.stream = s AND o."column" = c'
+    " AND list_contains(CAST(vs AS VARCHAR[]), o.option_id))",
+)
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """A stream's row in `_state`. `pending_sync_id` is set while a full read (a full refresh, or an
+    incremental read from scratch) is under way: rows it wrote carry that id in `_sync_id`, and
+    rows without it are deleted when the read completes."""
+
+    stream: str
+    mode: str  # "incremental" | "full_refresh"
+    state: dict | None
+    pending_sync_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PageResult:
+    inserted: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Warehouse:
+    """One DuckDB connection; every public write is one transaction that commits or leaves nothing."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.con = duckdb.connect(str(self.path))
+        self.con.execute("SET TimeZone = 'UTC'")  # v1 datetimes are UTC without an offset [RD-DATE]
+        self._tmp = tempfile.mkdtemp(prefix="pipedrive-sync-")
+        self._page_file = os.path.join(self._tmp, "page.ndjson")
+        self._transaction(lambda: [self.con.execute(sql) for sql in META_DDL])
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> "Warehouse":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _transaction(self, work):
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            result = work()
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+        return result
+
+    # ---- sync bookkeeping -------------------------------------------------------------------
+
+    def start_sync(self, streams: Iterable[str], full_refresh: bool) -> int:
+        def work() -> int:
+            (last,) = self.con.execute("SELECT coalesce(max(sync_id), 0) FROM _syncs").fetchone()
+            sync_id = int(last) + 1
+            self.con.execute(
+                "INSERT INTO _syncs VALUES (?, ?, NULL, 'running', ?, ?, NULL)",
+                [sync_id, _now(), ",".join(streams), full_refresh],
+            )
+            return sync_id
+
+        return self._transaction(work)
+
+    def finish_sync(self, sync_id: int, status: str, summary: Mapping[str, Any]) -> None:
+        self._transaction(lambda: self.con.execute(
+            "UPDATE _syncs SET finished_at = ?, status = ?, summary = ? WHERE sync_id = ?",
+            [_now(), status, orjson.dumps(summary).decode(), sync_id],
+        ))
+
+    def saved_states(self) -> dict[str, SavedState]:
+        rows = self.con.execute("SELECT stream, mode, state, pending_sync_id FROM _state").fetchall()
+        return {s: SavedState(s, m, orjson.loads(st) if st else None, p) for s, m, st, p in rows}
+
+    # ---- tables -------------------------------------------------------------------------------
+
+    def table_types(self, table: str) -> dict[str, str]:
+        rows = self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return {name.lower(): dtype for name, dtype in rows}
+
+    def prepare(self, stream: str, schema: Mapping[str, Any], primary_key: Iterable[Iterable[str]]) -> TablePlan:
+        """Create or widen the stream's table and record its custom-field columns, in one transaction."""
+        known = dict(self.con.execute(
+            'SELECT key, "column" FROM _custom_fields WHERE stream = ?', [stream]).fetchall())
+        existing = self.table_types(stream)
+        plan = plan_table(stream, schema, primary_key, known, existing)
+
+        def work() -> TablePlan:
+            if not existing:
+                cols = [f"{quote(c.name)} {c.sql_type}" for c in plan.columns]
+                cols += [f"{quote(n)} {t}" for n, t in META_COLUMNS]
+                self.con.execute(f"CREATE TABLE {quote(stream)} ({', '.join(cols)})")
+            else:
+                wanted = [(c.name, c.sql_type) for c in plan.columns] + list(META_COLUMNS)
+                for name, sql_type in wanted:
+                    if name.lower() not in existing:
+                        self.con.execute(f"ALTER TABLE {quote(stream)} ADD COLUMN {quote(name)} {sql_type}")
+            for cc in plan.custom:
+                self.con.execute('DELETE FROM _custom_fields WHERE stream = ? AND "column" = ?', [stream, cc.column])
+                self.con.execute("INSERT INTO _custom_fields VALUES (?, ?, ?, ?, ?)",
+                                 [stream, cc.column, cc.key, cc.name, cc.field_type])
+                if cc.options:
+                    # Options removed in Pipedrive keep their row: old records may still hold the id.
+                    self.con.executemany(
+                        'DELETE FROM _custom_field_options WHERE stream = ? AND "column" = ? AND option_id = ?',
+                        [[stream, cc.column, oid] for oid, _ in cc.options])
+                    self.con.executemany("INSERT INTO _custom_field_options VALUES (?, ?, ?, ?)",
+                                         [[stream, cc.column, oid, label] for oid, label in cc.options])
+            return plan.with_types(self.table_types(stream))
+
+        return self._transaction(work)
+
+    def count(self, table: str) -> int:
+        return int(self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0])
+
+    # ---- the write path -------------------------------------------------------------------------
+
+    def commit(self, plan: TablePlan, rows: list[tuple[Any, int]], state: SavedState, sync_id: int,
+               keep_only: int | None = None) -> PageResult:
+        """Upsert one page of rows and save the state covering it, atomically.
+
+        `rows` are (record data, emitted_at ms), already de-duplicated on the primary key.
+        With `keep_only`, rows whose `_sync_id` differs are deleted in the same transaction: they
+        were not seen by the full read that just completed, so they are gone upstream.
+        """
+        if rows:
+            # One bulk load per page: ndjson on local disk, parsed once per record by DuckDB.
+            with open(self._page_file, "wb") as fh:
+                fh.write(b"\n".join(_line(d, t) for d, t in rows))
+
+        def work() -> PageResult:
+            inserted = updated = removed = 0
+            if rows:
+                updated, inserted = self._upsert(plan, sync_id)
+            if keep_only is not None:
+                removed = self.con.execute(
+                    f"DELETE FROM {quote(plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [keep_only]
+                ).fetchone()[0]
+            self.con.execute("DELETE FROM _state WHERE stream = ?", [state.stream])
+            self.con.execute(
+                "INSERT INTO _state VALUES (?, ?, ?, ?, ?)",
+                [state.stream, state.mode, None if state.state is None else orjson.dumps(state.state).decode(),
+                 state.pending_sync_id, _now()],
+            )
+            return PageResult(inserted, updated, int(removed))
+
+        return self._transaction(work)
+
+    def _upsert(self, plan: TablePlan, sync_id: int) -> tuple[int, int]:
+        """Returns (changed, inserted). Rows are typed by one json_transform per record, which turns
+        a value of the wrong shape into NULL instead of failing the page."""
+        table, page = quote(plan.stream), _literal(self._page_file)
+        exprs = [_value(c) for c in plan.columns]
+        exprs += [str(int(sync_id)), "CAST(epoch_ms(r['t']) AS TIMESTAMPTZ)", "r['h']"]
+        structure = _literal(orjson.dumps({"h": "UBIGINT", "t": "BIGINT", "d": plan.structure()}).decode())
+        names = [quote(n) for n in plan.column_names()]
+        matched = changed = 0
+        if plan.primary_key and self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
+            keys = [c for c in plan.columns if c.name in plan.primary_key]
+            picks = ", ".join(f"TRY_CAST(json_extract_string(json, {_literal(_json_path(('d',) + c.path))})"
+                              f" AS {c.sql_type}) AS {quote(c.name)}" for c in keys)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _keys AS SELECT {picks},"
+                             f" CAST(json_extract(json, '$.h') AS UBIGINT) AS h FROM {_reader(page)}")
+            on = " AND ".join(f"{table}.{quote(k.name)} = _keys.{quote(k.name)}" for k in keys)
+            # "updated" counts rows whose content changed: the inclusive cursor re-sends boundary rows.
+            matched, changed = self.con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {table}._record_hash IS DISTINCT FROM _keys.h)"
+                f" FROM {table} JOIN _keys ON {on}").fetchone()
+            if matched:
+                self.con.execute(f"DELETE FROM {table} USING _keys WHERE {on}")
+        total = self.con.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} FROM"
+            f" (SELECT json_transform(json, {structure}) AS r FROM {_reader(page)})").fetchone()[0]
+        return int(changed), int(total) - int(matched)
+
+
+def _line(data: Any, emitted_at: int) -> bytes:
+    body = orjson.dumps(data)
+    digest = int.from_bytes(blake2b(body, digest_size=8).digest(), "big")
+    return b'{"h":%d,"t":%d,"d":%s}' % (digest, int(emitted_at), body)
+
+
+def _reader(page_literal: str) -> str:
+    return f"read_ndjson_objects({page_literal}, maximum_object_size = 1073741824)"
+
+
+def _json_path(path: tuple[str, ...]) -> str:
+    return "$." + ".".join('"' + step.replace('\\', '\\\\').replace('"', '\\"') + '"' for step in path)
+
+
+def _value(col: Column) -> str:
+    value = "r['d']" + "".join(f"[{_literal(step)}]" for step in col.path)
+    if col.split:
+        return f"CASE WHEN trim({value}) = '' THEN NULL ELSE string_split(replace({value}, ' ', ''), ',') END"
+    return value
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,46 @@
+"""Shared fixtures: a small Pipedrive sandbox per module, a factory for special settings, the ../shared dir."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The read-only reference folder beside the repo root (OpenAPI files, API notes)."""
+    return REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Any]:
+    """A small sandbox shared by one module's tests; tests that mutate data or settings use make_sandbox."""
+    from pipedrive_sandbox import Sandbox
+
+    with Sandbox(scale="small", seed=1) as sb:
+        yield sb
+
+
+@pytest.fixture
+def make_sandbox() -> Iterator[Callable[..., Any]]:
+    """Factory: make_sandbox(**kw) starts a fresh Sandbox(scale="small", seed=1, **kw), closed after the test."""
+    from pipedrive_sandbox import Sandbox
+
+    started: list[Any] = []
+
+    def make(**kw: Any) -> Any:
+        kw.setdefault("scale", "small")
+        kw.setdefault("seed", 1)
+        sb = Sandbox(**kw)
+        sb.__enter__()
+        started.append(sb)
+        return sb
+
+    yield make
+    for sb in reversed(started):
+        sb.__exit__(None, None, None)

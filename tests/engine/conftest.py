@@ -1,0 +1,104 @@
+"""Fixtures for the engine tests: a fresh sandbox per test, a log collector, a tiny scripted server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import orjson
+import pytest
+
+from pipedrive_sandbox import Sandbox
+from source_pipedrive.http import ApiTokenAuth, Client
+
+
+class Recorder:
+    """Collects everything the engine says: log lines, waits and exception texts."""
+
+    def __init__(self) -> None:
+        self.logs: list[tuple[str, str]] = []
+        self.waits: list[tuple[str, float]] = []
+        self.slept: list[float] = []
+        self.errors: list[str] = []
+
+    def log(self, level: str, message: str) -> None:
+        self.logs.append((level, message))
+
+    def on_wait(self, reason: str, seconds: float) -> None:
+        self.waits.append((reason, seconds))
+
+    def sleep(self, seconds: float) -> None:
+        """A sleep that does not wait: backoff is exercised without slowing the suite."""
+        self.slept.append(seconds)
+
+    def caught(self, exc: BaseException) -> BaseException:
+        self.errors += [str(exc), repr(exc), str(getattr(exc, "internal", "") or "")]
+        return exc
+
+    def text(self) -> str:
+        return "\n".join([m for _, m in self.logs] + [r for r, _ in self.waits] + self.errors)
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(scale="small", seed=1) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def rec() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def client_for(rec: Recorder) -> Iterator[Callable[..., Client]]:
+    """Build clients that report to `rec` and never really sleep unless asked to."""
+    made: list[Client] = []
+
+    def make(sb: Sandbox, auth=None, *, real_sleep: bool = False, **kwargs) -> Client:
+        kwargs.setdefault("max_retries", 5)
+        if not real_sleep:
+            kwargs.setdefault("sleep", rec.sleep)
+        client = Client(sb.url, auth or ApiTokenAuth(sb.token), log=rec.log, on_wait=rec.on_wait, **kwargs)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@contextmanager
+def scripted_server(answer: Callable[[str, dict[str, str]], dict]) -> Iterator[tuple[str, list]]:
+    """A throwaway loopback server whose JSON answers come from `answer(path_with_query, headers)`.
+
+    Only for behaviour the sandbox must not have (a server bug such as a repeating cursor).
+    """
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            seen.append((self.path, headers))
+            data = orjson.dumps(answer(self.path, headers))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()

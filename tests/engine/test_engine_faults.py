@@ -1,0 +1,71 @@
+"""5xx, dropped connections, truncated bodies and timeouts are retried with backoff, then give up."""
+
+from __future__ import annotations
+
+import pytest
+
+from source_pipedrive.errors import ServerError, StreamError
+from source_pipedrive.http import cursor_pages, offset_pages
+
+
+def test_faults_are_retried_and_every_deal_arrives_once(sb, client_for, rec):
+    sb.configure(fault_rate=0.3, faults=["5xx", "drop", "truncate"])
+    client = client_for(sb, max_retries=10)
+    seen = [r["id"] for p in cursor_pages(client, "/api/v2/deals", {}, limit=5) for r in p.records]
+    faults = sb.stats()["faults"]
+    assert faults.get("5xx", 0) and faults.get("drop", 0) and faults.get("truncate", 0)
+    assert sorted(seen) == sorted(sb.truth()["streams"]["deals"]["live"])
+    assert len(seen) == len(set(seen))
+    retries = [m for level, m in rec.logs if level == "warning" and "retry" in m]
+    assert len(retries) == sum(faults.values())
+    for kind in ("HTTP 5", "dropped connection", "truncated"):
+        assert any(kind in m for m in retries), kind
+
+
+def test_offset_pages_survive_faults_too(sb, client_for):
+    sb.configure(fault_rate=0.3, faults=["5xx", "drop", "truncate"])
+    client = client_for(sb, max_retries=10)
+    seen = [r["id"] for p in offset_pages(client, "/v1/notes", {}, limit=7) for r in p.records]
+    assert sorted(seen) == sorted(sb.truth()["streams"]["notes"]["live"])
+
+
+def test_backoff_grows_exponentially_with_full_jitter(sb, client_for, rec):
+    sb.configure(fault_rate=1.0, faults=["5xx"])
+    client = client_for(sb, max_retries=6, backoff_base=1.0, backoff_cap=8.0)
+    with pytest.raises(ServerError, match="after 6 retries"):
+        client.get("/api/v2/pipelines")
+    assert len(rec.slept) == 6
+    caps = [min(8.0, 2.0**i) for i in range(6)]
+    assert all(0 <= s <= cap for s, cap in zip(rec.slept, caps))
+    assert len(rec.waits) == 6 and all(r.startswith("retry after HTTP 5") for r, _ in rec.waits)
+
+
+def test_a_server_that_keeps_failing_gives_a_server_error_after_bounded_retries(sb, client_for):
+    sb.configure(fault_rate=1.0, faults=["drop"])
+    client = client_for(sb, max_retries=3)
+    with pytest.raises(ServerError, match="dropped connection"):
+        client.get("/api/v2/pipelines")
+    assert sb.stats()["faults"]["drop"] == 4
+
+
+def test_truncated_bodies_are_retried_then_reported(sb, client_for):
+    sb.configure(fault_rate=1.0, faults=["truncate"])
+    client = client_for(sb, max_retries=2)
+    with pytest.raises(ServerError, match="truncated or unparseable JSON"):
+        client.get("/api/v2/pipelines")
+    assert sb.stats()["faults"]["truncate"] == 3
+
+
+def test_timeouts_are_retried(sb, client_for):
+    sb.configure(latency_ms=400)
+    client = client_for(sb, max_retries=1, timeout=0.1)
+    with pytest.raises(ServerError, match="timeout"):
+        client.get("/api/v2/pipelines")
+
+
+def test_not_found_names_the_path_and_is_not_retried(sb, client_for, rec):
+    client = client_for(sb)
+    with pytest.raises(StreamError, match=r"GET /api/v2/no-such-thing - HTTP 404") as info:
+        client.get("/api/v2/no-such-thing")
+    assert type(info.value) is StreamError
+    assert rec.slept == []

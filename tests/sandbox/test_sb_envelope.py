@@ -1,0 +1,83 @@
+"""Every list endpoint family answers with Pipedrive's documented envelope and time formats."""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from sbkit import ALL_LISTS, RFC3339, V1_TIME, V2_LISTS, Endpoint, get, records
+
+TIME_KEYS = ("add_time", "update_time")
+
+
+@pytest.mark.parametrize("ep", ALL_LISTS, ids=str)
+def test_list_endpoint_answers_with_documented_envelope(sandbox, ep: Endpoint) -> None:
+    r = get(sandbox, ep.path, **ep.params)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert body["success"] is True
+    rows = records(body, ep)
+    assert isinstance(rows, list)
+    if ep.paging == "cursor":
+        # [SPEC-v2] additional_data.next_cursor; related_objects was removed in v2 [RD-V2MIG]
+        assert "next_cursor" in body["additional_data"]
+        assert "related_objects" not in body
+    elif ep.paging == "offset":
+        # [RD-PAG] docs nest the block under additional_data.pagination
+        pag = body["additional_data"]["pagination"]
+        assert {"start", "limit", "more_items_in_collection"} <= set(pag)
+        assert pag["start"] == 0
+    assert all(isinstance(rec, dict) for rec in rows)
+
+
+@pytest.mark.parametrize("ep", [e for e in ALL_LISTS if e.entity not in (None, "call_logs", "roles")], ids=str)
+def test_records_carry_the_versions_time_format(sandbox, ep: Endpoint) -> None:
+    body = get(sandbox, ep.path, limit=50, **ep.params).json()
+    times = [rec[k] for rec in body["data"] for k in TIME_KEYS if rec.get(k)]
+    if ep.entity == "users":  # users carry created/modified instead
+        times = [rec[k] for rec in body["data"] for k in ("created", "modified") if rec.get(k)]
+    if not times:
+        pytest.skip(f"{ep} has no records in the small sandbox")
+    if ep.v2:
+        bad = [t for t in times if not RFC3339.match(t)]
+    elif ep.entity == "leads":
+        bad = [t for t in times if not RFC3339.match(t)]  # [SPEC-v1] leads use ISO 8601 with ms
+    else:
+        bad = [t for t in times if not V1_TIME.match(t)]  # [RD-DATE]
+    assert not bad, bad[:5]
+
+
+def test_v1_is_served_under_both_prefixes(sandbox) -> None:
+    a = get(sandbox, "/v1/notes", limit=20).json()
+    b = get(sandbox, "/api/v1/notes", limit=20).json()
+    assert a["success"] and a["data"] == b["data"]
+
+
+def test_v2_is_served_only_under_api_v2(sandbox) -> None:
+    # [RD-V2MIG] v2 accepts only the /api/v2/ prefix
+    assert get(sandbox, "/api/v2/deals", limit=1).status_code == 200
+    assert get(sandbox, "/v2/deals", limit=1).status_code == 404
+
+
+def test_unknown_path_is_404_json(sandbox) -> None:
+    r = get(sandbox, "/api/v2/no-such-thing")
+    assert r.status_code == 404
+    body = r.json()
+    assert body["success"] is False
+
+
+def test_date_header_carries_simulated_now(sandbox) -> None:
+    r = get(sandbox, "/api/v2/pipelines")
+    assert parsedate_to_datetime(r.headers["date"]) == sandbox.now().replace(microsecond=0)
+
+
+@pytest.mark.parametrize("ep", [e for e in V2_LISTS if e.entity and not e.archived], ids=str)
+def test_v2_single_record_endpoint_matches_list(sandbox, ep: Endpoint) -> None:
+    rows = get(sandbox, ep.path, limit=3).json()["data"]
+    if not rows:
+        pytest.skip("no records")
+    one = get(sandbox, f"{ep.path}/{rows[0]['id']}")
+    assert one.status_code == 200, one.text[:200]
+    assert one.json()["data"]["id"] == rows[0]["id"]

@@ -1,0 +1,133 @@
+"""Cursor (v2) and offset (v1) pagination visit every record exactly once, with the documented limits [RD-PAG]."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from sbkit import V1_OFFSET, V2_LISTS, Endpoint, client, get, ids, streams, walk_cursor, walk_offset
+
+
+def _expected_ids(sb, ep: Endpoint) -> set | None:
+    if not ep.entity:
+        return None
+    s = streams(sb)[ep.entity]
+    return set(s["archived"] if ep.archived else s["live"])
+
+
+def _assert_once(records: list[dict], key: str) -> list:
+    keys = ids(records, key)
+    dupes = [k for k, n in Counter(keys).items() if n > 1]
+    assert not dupes, f"visited more than once: {dupes[:10]}"
+    return keys
+
+
+@pytest.mark.parametrize("ep", V2_LISTS, ids=str)
+def test_cursor_pagination_visits_every_record_once(sandbox, ep: Endpoint) -> None:
+    with client(sandbox) as c:
+        full = walk_cursor(c, ep.path, ep.params, limit=500)
+        step = max(1, math.ceil(len(full) / 3))  # at least three pages
+        paged = walk_cursor(c, ep.path, ep.params, limit=step)
+    keys = _assert_once(paged, ep.key)
+    assert keys == ids(full, ep.key)
+    want = _expected_ids(sandbox, ep)
+    if want is not None:
+        assert set(keys) == want
+
+
+@pytest.mark.parametrize("ep", V1_OFFSET, ids=str)
+def test_offset_pagination_visits_every_record_once(sandbox, ep: Endpoint) -> None:
+    with client(sandbox) as c:
+        full = walk_offset(c, ep.path, ep.params, limit=ep.max_limit)
+        step = max(1, math.ceil(len(full) / 3))
+        paged = walk_offset(c, ep.path, ep.params, limit=step)
+    keys = _assert_once(paged, ep.key)
+    assert keys == ids(full, ep.key)
+    want = _expected_ids(sandbox, ep)
+    if want is not None:
+        assert set(keys) == want
+
+
+def test_last_cursor_page_has_null_next_cursor(sandbox) -> None:
+    body = get(sandbox, "/api/v2/pipelines", limit=500).json()
+    assert "next_cursor" in body["additional_data"]
+    assert body["additional_data"]["next_cursor"] is None
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "eyJmaWVsZCI6", "%%%"])
+def test_bad_cursor_is_400(sandbox, cursor: str) -> None:
+    r = get(sandbox, "/api/v2/deals", cursor=cursor)
+    assert r.status_code == 400, r.text[:200]
+    assert r.json()["success"] is False
+
+
+def test_offset_past_the_end_is_an_empty_last_page(sandbox) -> None:
+    body = get(sandbox, "/v1/notes", start=10**6, limit=10).json()
+    assert body["data"] == []
+    pag = body["additional_data"]["pagination"]
+    assert pag["more_items_in_collection"] is False
+    assert pag.get("next_start") is None
+
+
+def _ensure(sb, entity: str, n: int, **fields) -> None:
+    have = len(streams(sb)[entity]["live"])
+    for i in range(n - have):
+        sb.create(entity, **{k: f"{v} {i}" if isinstance(v, str) else v for k, v in fields.items()})
+
+
+def test_v2_default_limit_is_100_and_above_500_is_capped(make_sandbox) -> None:
+    # [SPEC-v2] "If not provided, 100 items will be returned ... a maximum value of 500 is allowed"
+    sb = make_sandbox()
+    _ensure(sb, "deals", 520, title="bulk deal")
+    assert len(get(sb, "/api/v2/deals").json()["data"]) == 100
+    assert len(get(sb, "/api/v2/deals", limit=500).json()["data"]) == 500
+    r = get(sb, "/api/v2/deals", limit=501)
+    assert r.status_code == 400 or (r.status_code == 200 and len(r.json()["data"]) <= 500), r.status_code
+
+
+@pytest.mark.parametrize(("path", "entity", "cap", "fields"), [
+    ("/v1/files", "files", 100, {"name": "bulk file"}),
+    ("/v1/callLogs", "call_logs", 50, {"subject": "bulk call"}),
+    ("/v1/notes", "notes", 500, {"content": "bulk note"}),
+])
+def test_v1_limit_maximum_is_enforced(make_sandbox, path: str, entity: str, cap: int, fields: dict) -> None:
+    # [SPEC-v1] files: "a maximum value of 100"; callLogs: "The upper limit is 50"; generic max 500 [RD-PAG]
+    sb = make_sandbox()
+    _ensure(sb, entity, cap + 5, **fields)
+    r = get(sb, path, limit=cap)
+    assert len(r.json()["data"]) == cap
+    r = get(sb, path, limit=cap + 1)
+    assert r.status_code == 400 or (r.status_code == 200 and len(r.json()["data"]) <= cap), r.status_code
+    if r.status_code == 200:  # a clamped page must still paginate correctly from where it stopped
+        with client(sb) as c:
+            recs = walk_offset(c, path, limit=cap + 1)
+        _assert_once(recs, "id")
+        assert set(ids(recs)) == set(streams(sb)[entity]["live"])
+
+
+def test_v1_default_limit_is_100(make_sandbox) -> None:
+    sb = make_sandbox()
+    _ensure(sb, "notes", 130, content="bulk note")
+    body = get(sb, "/v1/notes").json()
+    assert len(body["data"]) == 100
+    assert body["additional_data"]["pagination"]["next_start"] == 100
+
+
+def test_deal_products_need_deal_ids_and_take_at_most_100(sandbox) -> None:
+    # [SPEC-v2] GET /deals/products: deal_ids is required; "A maximum of 100 deal IDs can be provided"
+    r = get(sandbox, "/api/v2/deals/products")
+    assert r.status_code == 400 and r.json()["success"] is False
+    r = get(sandbox, "/api/v2/deals/products", deal_ids=",".join(map(str, range(1, 102))))
+    assert r.status_code == 400 and r.json()["success"] is False
+
+
+def test_deal_products_belong_to_the_requested_deals(sandbox) -> None:
+    wanted = set(range(1, 51))
+    with client(sandbox) as c:
+        rows = walk_cursor(c, "/api/v2/deals/products", {"deal_ids": ",".join(map(str, sorted(wanted)))}, limit=7)
+        assert rows and {r["deal_id"] for r in rows} <= wanted
+        _assert_once(rows, "id")
+        one = walk_cursor(c, f"/api/v2/deals/{rows[0]['deal_id']}/products", {}, limit=500)
+    assert {r["id"] for r in one} == {r["id"] for r in rows if r["deal_id"] == rows[0]["deal_id"]}
