@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipedrive_sandbox import Sandbox
 
     print(f"command: {sys.executable} bench/bench_sandbox.py --scale {args.scale} --passes {args.passes}")
+    # figures from a busy 2-core machine are not comparable; say how busy it was
+    print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f} at start")
     t0 = time.perf_counter()
     with Sandbox(scale=args.scale, seed=args.seed, subprocess=True) as sb:
         startup = time.perf_counter() - t0
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "OK" if raw[0] >= TARGET_PAGES_PER_S else "BELOW TARGET"
     print(f"RESULT bench_sandbox ({args.scale}): sandbox serving {raw[0]:.1f} pages/s ({raw[1]:,.0f} records/s) "
           f"[target >= {TARGET_PAGES_PER_S} pages/s of 500 deals: {verdict}]; with client orjson parse "
-          f"{parsed[0]:.1f} pages/s ({parsed[1]:,.0f} records/s)")
+          f"{parsed[0]:.1f} pages/s ({parsed[1]:,.0f} records/s); load average {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -1,7 +1,8 @@
 """Throughput of `sync`: the DuckDB loader alone (scripted pages), and end to end against the sandbox.
 
-    python bench/bench_sync.py                 # both
+    python bench/bench_sync.py                 # both (100k scripted deals, then the medium sandbox)
     python bench/bench_sync.py --loader-only --rows 200000
+    SOURCE_PIPEDRIVE_COMMIT_INTERVAL=0 python bench/bench_sync.py --loader-only   # one commit per STATE
 Prints figures; asserts nothing (timings vary by machine).
 """
 
@@ -53,7 +54,8 @@ class ScriptedSource:
                         "custom_fields": {f.key: values[f.field_type]() for f in self.fields}}
                 yield {"type": "RECORD", "record": {"stream": "deals", "data": data, "emitted_at": 1_700_000_000_000}}
             yield {"type": "STATE", "state": {"type": "STREAM", "stream": {
-                "stream_descriptor": {"name": "deals"}, "stream_state": {"page": start}}, "sourceStats": {"recordCount": 500.0}}}
+                "stream_descriptor": {"name": "deals"}, "stream_state": {"page": start}},
+                "sourceStats": {"recordCount": 500.0}}}
         yield status("COMPLETE")
 
 
@@ -84,7 +86,7 @@ def bench_loader(rows: int) -> None:
             result = sync.run({}, db, source=replay, full_refresh=True)
             seconds = time.perf_counter() - began
             st = result.streams[0]
-            print(f"loader, {label}: {rows:,} deals ({len(result_columns(db))} columns), {st.pages} pages: "
+            print(f"RESULT sync loader, {label}: {rows:,} deals ({len(result_columns(db))} columns), {st.pages} pages: "
                   f"{seconds:.2f} s, {rows / seconds:,.0f} rows/s (inserted {st.inserted:,}, updated {st.updated:,})")
 
 
@@ -105,7 +107,8 @@ def bench_sandbox(scale: str) -> None:
         result = sync.run(config, db)
         seconds = time.perf_counter() - began
         rows = sum(s.records for s in result.streams)
-        print(f"end to end, sandbox scale={scale}: {rows:,} records in {seconds:.2f} s ({rows / seconds:,.0f} records/s), "
+        print(f"RESULT sync end to end, sandbox scale={scale}: {rows:,} records in {seconds:.2f} s "
+              f"({rows / seconds:,.0f} records/s), "
               f"status {result.status}, {sb.stats().get('total_requests')} requests")
         for s in result.streams:
             print(f"  {s.name:16} {s.records:>8,} records {s.pages:>5} pages {s.seconds:6.2f} s")

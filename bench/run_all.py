@@ -1,4 +1,7 @@
-"""Run every bench/bench_*.py script in turn and print their figures, then a summary."""
+"""Run every bench/bench_*.py script in turn and print their figures, then a summary.
+
+A script's lines starting with "RESULT" (else its last line) are repeated in the summary.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +19,22 @@ def main() -> int:
     failed = 0
     for script in scripts:
         rel = script.relative_to(HERE.parent)
-        print(f"\n=== {rel} ===", flush=True)
+        print(f"\n=== {rel} ===  ({sys.executable} {rel})", flush=True)
         t = time.perf_counter()
         # stream the child's output as it comes; collect RESULT lines for the summary
         proc = subprocess.Popen([sys.executable, str(script)], cwd=HERE.parent, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
         results: list[str] = []
+        last = ""
         for line in proc.stdout:
             print(line, end="", flush=True)
             if line.startswith("RESULT"):
                 results.append(line.strip())
+            if line.strip():
+                last = line.strip()
+        if not results and last:  # scripts without RESULT lines: their final line is the headline figure
+            results.append(last)
         rc = proc.wait()
         failed += rc != 0
         status = "ok" if rc == 0 else f"exit {rc}"

@@ -17,7 +17,7 @@ def _record(app: App, entity: str, ext_id: object) -> dict:
     """The record as the API shows it: v2 shape for v2 entities, v1 otherwise (contract)."""
     st = app.store
     if entity in SETTINGS:
-        return st._setting(entity, ext_id)
+        return st.setting(entity, ext_id)
     t = st.table(entity)
     i = t.row_of(ext_id)
     rec = t.get(i)

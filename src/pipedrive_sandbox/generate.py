@@ -1,6 +1,7 @@
 """Deterministic company data from a seed: cheap per-id skeletons (times, state) and lazy full records."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from . import company as co
@@ -45,8 +46,9 @@ class Gen:
         self.sizes["stages"] = N_PIPELINES * STAGES_PER
         self.cf = custom_fields(self.seed)
         self._pools: dict[tuple[str, float], list[dict]] = {}
-        self.pool_index: dict[int, int] = {}      # id(shared custom-values dict) -> pool position
-        self.pool_bytes: dict[tuple[str, int], bytes] = {}
+        self.pool_index: dict[int, tuple] = {}    # id(shared custom-values dict) -> (kind, fill, position)
+        self.pool_bytes: dict[tuple, bytes] = {}
+        self._pool_lock = threading.Lock()
         # Bulk-edit instants: many records share these exact seconds (same-second update_time collisions).
         self.bulk = tuple(self.now0 - d for d in (3 * DAY + 777, 12 * DAY + 5, 45 * DAY, 200 * DAY + 13, 700 * DAY))
 
@@ -113,13 +115,16 @@ class Gen:
         key = (entity_kind, fill)
         pool = self._pools.get(key)
         if pool is None:
-            s = self.sizes
-            pr = co.rng(self.seed, 31337, len(self._pools))
-            pool = [gen_values(self.cf[entity_kind], pr, s["users"], s["organizations"], s["persons"], fill)
-                    for _ in range(POOL)]
-            for k, d in enumerate(pool):
-                self.pool_index[id(d)] = k
-            self._pools[key] = pool
+            with self._pool_lock:      # one pool per key, ever: pool_bytes are keyed by position
+                pool = self._pools.get(key)
+                if pool is None:
+                    s = self.sizes
+                    pr = co.rng(self.seed, 31337, ENT_NO.get(entity_kind + "s", 0), int(fill * 100))
+                    pool = [gen_values(self.cf[entity_kind], pr, s["users"], s["organizations"], s["persons"], fill)
+                            for _ in range(POOL)]
+                    for k, d in enumerate(pool):
+                        self.pool_index[id(d)] = (entity_kind, fill, k)
+                    self._pools[key] = pool
         return pool[r.randint(0, POOL - 1)]
 
     def stage_of(self, r) -> tuple[int, int]:

@@ -61,24 +61,30 @@ def deal_extra(rec: dict) -> dict:
             "last_outgoing_mail_time": None, "smart_bcc_email": f"company+deal{rec['id']}@pipedrivemail.example"}
 
 
+_JOBS = (None, None, "CEO", "CTO", "Buyer", "Engineer", "Office manager", None)
+
+
 def person(g: Gen, i: int, a: int, u: int, s: int, st: int) -> dict:
     r = g.rng("persons", i)
-    first, last = co.person_name(r)
-    quirky = i % 97 == 0        # old persons with quirks: no first/last split, empty email list
+    sz = g.sizes
+    x, y = r._next(), r._next()
+    first, last = co.FIRST[x % len(co.FIRST)], co.LAST[(x >> 5) % len(co.LAST)]
+    quirky = i % 97 == 0        # old persons with quirks: no first/last split, odd spacing, no emails
     emails = [] if quirky else [{"value": f"{first}.{last}{i}@example.com".lower(), "primary": True, "label": "work"}]
-    if r.random() < 0.2 and not quirky:
+    if (x >> 10) % 5 == 0 and not quirky:
         emails.append({"value": f"{first}{i}@mail.example".lower(), "primary": False, "label": "home"})
-    phones = [{"value": f"+372 5{r.randint(100000, 999999)}", "primary": True, "label": "mobile"}] if r.random() < 0.7 else []
+    phones = ([{"value": f"+372 5{100000 + y % 900000}", "primary": True, "label": "mobile"}]
+              if (x >> 13) % 10 < 7 else [])
     return {
         "id": i, "name": f"{first} {last}" if not quirky else f"{first.upper()}  {last}",
         "first_name": None if quirky else first, "last_name": None if quirky else last,
-        "owner_id": r.randint(1, g.sizes["users"]),
-        "org_id": r.randint(1, g.sizes["organizations"]) if r.random() < 0.8 else None,
+        "owner_id": 1 + (x >> 17) % sz["users"],
+        "org_id": 1 + (y >> 20) % sz["organizations"] if (x >> 23) % 10 < 8 else None,
         "add_time": a, "update_time": u, "emails": emails, "phones": phones, "is_deleted": s == DELETED,
-        "visible_to": 3, "label_ids": [r.choice((5, 6, 7))] if r.random() < 0.3 else [],
-        "picture_id": r.randint(1, 10**5) if r.random() < 0.1 else None,
-        "postal_address": co.address(r) if r.random() < 0.3 else None, "notes": None, "im": [],
-        "birthday": None, "job_title": r.choice((None, "CEO", "CTO", "Buyer", "Engineer")),
+        "visible_to": 3, "label_ids": [5 + (x >> 27) % 3] if (x >> 30) % 10 < 3 else [],
+        "picture_id": 1 + (y >> 40) % 100000 if (x >> 34) % 10 == 0 else None,
+        "postal_address": co.address(r) if (x >> 38) % 10 < 3 else None, "notes": None, "im": [],
+        "birthday": None, "job_title": _JOBS[(x >> 42) % 8],
         "delete_time": st if s == DELETED else None, "_cf": g.values("person", r, 0.6),
     }
 
@@ -95,27 +101,35 @@ def organization(g: Gen, i: int, a: int, u: int, s: int, st: int) -> dict:
     }
 
 
+_SUBJ = ("Call", "Meeting", "Email", "Demo")
+_ATYPES = ("call", "meeting", "email", "task", "deadline", "lunch")
+_DUE_TIME = (None, "09:00", "14:30")
+_DURATION = (None, "00:30", "01:00")
+_NOTE = (None, "<p>Agenda</p>", "Follow up")
+
+
 def activity(g: Gen, i: int, a: int, u: int, s: int, st: int) -> dict:
+    """Activities are the biggest table at large scale: bit slices of two draws, like deals."""
     r = g.rng("activities", i)
     sz = g.sizes
-    done = r.random() < 0.6
-    pid = r.randint(1, sz["persons"]) if r.random() < 0.7 else None
+    x, y = r._next(), r._next()
+    done = x % 10 < 6
+    pid = 1 + y % sz["persons"] if (x >> 4) % 10 < 7 else None
     return {
-        "id": i, "subject": f"{r.choice(('Call', 'Meeting', 'Email', 'Demo'))} about {r.choice(co.WORDS)}",
-        "type": r.choice(("call", "meeting", "email", "task", "deadline", "lunch")),
-        "owner_id": r.randint(1, sz["users"]), "creator_user_id": r.randint(1, sz["users"]),
-        "is_deleted": s == DELETED, "add_time": a, "update_time": u,
-        "deal_id": r.randint(1, sz["deals"]) if r.random() < 0.6 else None,
-        "lead_id": g.lead_uuid(r.randint(1, sz["leads"])) if r.random() < 0.05 else None,
-        "person_id": pid, "org_id": r.randint(1, sz["organizations"]) if r.random() < 0.5 else None,
-        "project_id": None, "due_date": day(a + r.randint(0, 20) * DAY),
-        "due_time": r.choice((None, "09:00", "14:30")), "duration": r.choice((None, "00:30", "01:00")),
-        "busy": r.random() < 0.5, "done": done, "marked_as_done_time": u if done else None,
-        "location": co.address(r) if r.random() < 0.1 else None,
+        "id": i, "subject": f"{_SUBJ[(x >> 8) % 4]} about {co.WORDS[(x >> 10) % len(co.WORDS)]}",
+        "type": _ATYPES[(x >> 15) % 6], "owner_id": 1 + (x >> 18) % sz["users"],
+        "creator_user_id": 1 + (x >> 24) % sz["users"], "is_deleted": s == DELETED, "add_time": a, "update_time": u,
+        "deal_id": 1 + (y >> 20) % sz["deals"] if (x >> 30) % 10 < 6 else None,
+        "lead_id": g.lead_uuid(1 + (y >> 40) % sz["leads"]) if (x >> 34) % 20 == 0 else None,
+        "person_id": pid, "org_id": 1 + (y >> 30) % sz["organizations"] if (x >> 39) % 2 else None,
+        "project_id": None, "due_date": day(a + (x >> 40) % 21 * DAY),
+        "due_time": _DUE_TIME[(x >> 45) % 3], "duration": _DURATION[(x >> 47) % 3],
+        "busy": bool((x >> 49) & 1), "done": done, "marked_as_done_time": u if done else None,
+        "location": co.address(r) if (x >> 50) % 10 == 0 else None,
         "participants": [{"person_id": pid, "primary": True}] if pid else [],
         "attendees": [], "conference_meeting_client": None, "conference_meeting_url": None,
         "conference_meeting_id": None, "public_description": None, "priority": None,
-        "note": r.choice((None, "<p>Agenda</p>", "Follow up")), "delete_time": st if s == DELETED else None,
+        "note": _NOTE[(x >> 54) % 3], "delete_time": st if s == DELETED else None,
     }
 
 

@@ -112,10 +112,15 @@ def scan(indexes: list[list[tuple]], direction: str, start: tuple | None, lo: ob
         else:
             if start is not None:
                 b = min(b, bisect_right(idx, start))
-            its.append(idx[k] for k in range(b - 1, a - 1, -1))
+            its.append(_backwards(idx, a, b))
     if len(its) == 1:
         return iter(its[0])
     return heapq.merge(*its, reverse=direction == "desc")
+
+
+def _backwards(idx: list[tuple], a: int, b: int) -> Iterator[tuple]:
+    for k in range(b - 1, a - 1, -1):
+        yield idx[k]
 
 
 def take(items: Iterator[tuple], pred: Callable[[int], bool] | None, limit: int) -> tuple[list[tuple], tuple | None]:

@@ -40,7 +40,9 @@ def _deal_v2(r: dict) -> dict:
             "value": r["value"], "person_id": r["person_id"], "org_id": r["org_id"], "stage_id": r["stage_id"],
             "pipeline_id": r["pipeline_id"], "currency": r["currency"], "archive_time": f(r["archive_time"]),
             "add_time": f(r["add_time"]), "update_time": f(r["update_time"]),
-            "stage_change_time": f(r["stage_change_time"]), "status": r["status"], "is_archived": r["is_archived"],
+            "stage_change_time": f(r["stage_change_time"]),
+            # a deleted deal reports status "deleted", the value status=deleted filters on [SPEC-v2]
+            "status": "deleted" if r["is_deleted"] else r["status"], "is_archived": r["is_archived"],
             "is_deleted": r["is_deleted"], "probability": r["probability"], "lost_reason": r["lost_reason"],
             "visible_to": r["visible_to"], "close_time": f(r["close_time"]), "won_time": f(r["won_time"]),
             "lost_time": f(r["lost_time"]), "expected_close_date": r["expected_close_date"],
@@ -49,12 +51,42 @@ def _deal_v2(r: dict) -> dict:
             "mrr": r["mrr"]}
 
 
+def _person_v2(r: dict) -> dict:
+    f = v2_dt
+    return {"id": r["id"], "name": r["name"], "first_name": r["first_name"], "last_name": r["last_name"],
+            "owner_id": r["owner_id"], "org_id": r["org_id"], "add_time": f(r["add_time"]),
+            "update_time": f(r["update_time"]), "emails": r["emails"], "phones": r["phones"],
+            "is_deleted": r["is_deleted"], "visible_to": r["visible_to"], "label_ids": r["label_ids"],
+            "picture_id": r["picture_id"], "postal_address": _addr_v2(r["postal_address"]), "notes": r["notes"],
+            "im": r["im"], "birthday": r["birthday"], "job_title": r["job_title"]}
+
+
+def _activity_v2(r: dict) -> dict:
+    f = v2_dt
+    return {"id": r["id"], "subject": r["subject"], "type": r["type"], "owner_id": r["owner_id"],
+            "creator_user_id": r["creator_user_id"], "is_deleted": r["is_deleted"], "add_time": f(r["add_time"]),
+            "update_time": f(r["update_time"]), "deal_id": r["deal_id"], "lead_id": r["lead_id"],
+            "person_id": r["person_id"], "org_id": r["org_id"], "project_id": r["project_id"],
+            "due_date": r["due_date"], "due_time": r["due_time"], "duration": r["duration"], "busy": r["busy"],
+            "done": r["done"], "marked_as_done_time": f(r["marked_as_done_time"]),
+            "location": _addr_v2(r["location"]), "participants": r["participants"], "attendees": r["attendees"],
+            "conference_meeting_client": r["conference_meeting_client"],
+            "conference_meeting_url": r["conference_meeting_url"],
+            "conference_meeting_id": r["conference_meeting_id"], "public_description": r["public_description"],
+            "priority": r["priority"], "note": r["note"]}
+
+
+_FAST = {"deals": _deal_v2, "persons": _person_v2, "activities": _activity_v2}
+
+
 def v2(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]], *, labels: bool = False,
-       only: frozenset[str] | None = None, include: tuple[str, ...] = (), skip_custom: bool = False) -> dict:
+       only: frozenset[str] | None = None, include: tuple[str, ...] = (), skip_custom: bool = False,
+       labels_on: bool = False) -> dict:
     """The v2 list item of the spec's response schema; optional include_fields appended at the end."""
     tkeys = TIME_KEYS.get(entity, DEFAULT_TIME_KEYS)
-    out: dict = _deal_v2(rec) if entity == "deals" else {}
-    for k, v in () if entity == "deals" else rec.items():
+    fast = _FAST.get(entity)
+    out: dict = fast(rec) if fast else {}
+    for k, v in () if fast else rec.items():
         if k[0] == "_" or k in _V2_DROP:
             continue
         if k in tkeys:
@@ -75,7 +107,37 @@ def v2(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]], *, labels: bool
             elif k in _DEAL_V2_EXTRA:
                 v = extra.get(k)
                 out[k] = v2_dt(v) if k.endswith("_time") and isinstance(v, int) else v
+    elif include and entity in ("persons", "organizations"):
+        # counters are not tracked for contacts: 0, ids and mail times null [SPEC-v2 include_fields]
+        for k in include:
+            if k == "smart_bcc_email":
+                out[k] = f"company+{entity[:-1]}{rec['id']}@pipedrivemail.example"
+            else:
+                out[k] = 0 if k.endswith("_count") else None
+    if labels_on and "label_ids" in rec:
+        out["labels"] = [{"id": x, "label": LABEL_NAMES.get(x, f"Label {x}")} for x in rec["label_ids"]]
     return out
+
+
+# include_labels=true adds [{id, label}] for label_ids [SPEC-v2]; deals use 1-4, persons 5-7.
+LABEL_NAMES = {1: "Hot", 2: "Warm", 3: "Cold", 4: "VIP", 5: "Customer", 6: "Prospect", 7: "Partner"}
+# include_fields values accepted per entity [SPEC-v2]
+INCLUDE_FIELDS = {
+    "deals": _DEAL_V2_EXTRA,
+    "persons": ("next_activity_id", "last_activity_id", "open_deals_count", "related_open_deals_count",
+                "closed_deals_count", "related_closed_deals_count", "participant_open_deals_count",
+                "participant_closed_deals_count", "email_messages_count", "activities_count",
+                "done_activities_count", "undone_activities_count", "files_count", "notes_count",
+                "followers_count", "won_deals_count", "related_won_deals_count", "lost_deals_count",
+                "related_lost_deals_count", "last_incoming_mail_time", "last_outgoing_mail_time",
+                "marketing_status", "doi_status", "smart_bcc_email"),
+    "organizations": ("next_activity_id", "last_activity_id", "open_deals_count", "related_open_deals_count",
+                      "closed_deals_count", "related_closed_deals_count", "email_messages_count", "people_count",
+                      "activities_count", "done_activities_count", "undone_activities_count", "files_count",
+                      "notes_count", "followers_count", "won_deals_count", "related_won_deals_count",
+                      "lost_deals_count", "related_lost_deals_count", "smart_bcc_email"),
+    "activities": ("attendees",),
+}
 
 
 def v2_bytes(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]], gen) -> bytes:
@@ -86,7 +148,7 @@ def v2_bytes(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]], gen) -> b
     if k is None:
         return dumps(v2(entity, rec, cf))
     body = dumps(v2(entity, rec, cf, skip_custom=True))
-    key = (kind, k)
+    key = k
     cfb = gen.pool_bytes.get(key)
     if cfb is None:
         cfb = gen.pool_bytes[key] = dumps(v2_values(cf[kind], vals))
@@ -98,8 +160,6 @@ def lead_v1(rec: dict, cf: dict[str, tuple[Field, ...]]) -> dict:
     out = {k: v for k, v in rec.items() if k[0] != "_" and k not in ("archive_time",)}
     out["add_time"] = lead_dt(rec["add_time"] * 1000 + rec["_add_ms"])
     out["update_time"] = lead_dt(rec["update_time"] * 1000 + rec["_upd_ms"])
-    if rec.get("archive_time") is not None:
-        out["archive_time"] = lead_dt(rec["archive_time"] * 1000)
     out.update(v1_values(cf["lead"], rec["_cf"], omit_unset=True))
     return out
 
@@ -118,6 +178,34 @@ def _addr_v1(prefix: str, a: dict | None) -> dict:
                  "admin_area_level_2", "country", "postal_code", "formatted_address"):
         out[f"{prefix}_{part}"] = None if a is None else a.get(part)
     return out
+
+
+_COUNTS = ("activities_count", "done_activities_count", "undone_activities_count", "email_messages_count",
+           "files_count", "notes_count", "followers_count")
+_DEAL_COUNTS = ("open_deals_count", "related_open_deals_count", "closed_deals_count", "related_closed_deals_count",
+                "won_deals_count", "related_won_deals_count", "lost_deals_count", "related_lost_deals_count")
+# v1-only keys with fixed values in the sandbox (present so every v1 schema property is there) [SPEC-v1]
+_V1_DEFAULTS: dict[str, dict] = {
+    "deals": {"next_activity_subject": None, "next_activity_type": None, "next_activity_duration": None,
+              "next_activity_note": None, "formatted_weighted_value": None, "last_incoming_mail_time": None,
+              "last_outgoing_mail_time": None, "org_hidden": False, "person_hidden": False, "arr_currency": None,
+              "mrr_currency": None, "acv_currency": None},
+    "persons": {**{k: 0 for k in _COUNTS + _DEAL_COUNTS}, "participant_open_deals_count": 0,
+                "participant_closed_deals_count": 0, "last_incoming_mail_time": None,
+                "last_outgoing_mail_time": None, "next_activity_date": None, "next_activity_time": None,
+                "next_activity_id": None, "last_activity_id": None, "last_activity_date": None,
+                "merge_what_id": None},
+    "organizations": {**{k: 0 for k in _COUNTS + _DEAL_COUNTS}, "people_count": 0, "country_code": None,
+                      "picture_id": None, "label": None, "next_activity_date": None, "next_activity_time": None,
+                      "next_activity_id": None, "last_activity_id": None, "last_activity_date": None},
+    "activities": {"reference_type": "none", "reference_id": None, "last_notification_time": None,
+                   "last_notification_user_id": None, "notification_language_id": 1, "gcal_event_id": None,
+                   "google_calendar_id": None, "google_calendar_etag": None, "calendar_sync_include_context": None,
+                   "source_timezone": None, "rec_rule": None, "rec_rule_extension": None,
+                   "rec_master_activity_id": None, "series": [], "person_dropbox_bcc": None,
+                   "deal_dropbox_bcc": None, "file": None},
+    "products": {"files_count": 0, "selectable": True},
+}
 
 
 def v1(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]]) -> dict:
@@ -148,6 +236,7 @@ def v1(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]]) -> dict:
         for k in ("products_count", "files_count", "notes_count", "followers_count", "email_messages_count",
                   "activities_count", "done_activities_count", "undone_activities_count", "participants_count"):
             out[k] = e.get(k, 0)
+        out.update(_V1_DEFAULTS["deals"])
         out.update(v1_values(cf["deal"], rec["_cf"]))
         return out
     if entity in ("persons", "organizations", "products"):
@@ -167,6 +256,11 @@ def v1(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]]) -> dict:
         elif entity == "organizations":
             out.update(_addr_v1("address", out.pop("address")))
             out["first_char"] = rec["name"][0].lower()
+        out.update(_V1_DEFAULTS[entity])
+        if entity == "products":
+            out["first_char"] = (rec["name"] or " ")[0].lower()
+        else:
+            out["cc_email"] = f"company+{entity[:-1]}{rec['id']}@pipedrivemail.example"
         out.update(v1_values(cf[CF_KIND[entity]], rec["_cf"]))
         return out
     if entity == "activities":
@@ -180,6 +274,9 @@ def v1(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]]) -> dict:
         loc = out.pop("location")
         out.update(_addr_v1("location", loc))
         out["person_id"] = rec["person_id"]
+        out["update_user_id"] = rec["owner_id"]
+        out["assigned_to_user_id"] = rec["owner_id"]
+        out.update(_V1_DEFAULTS["activities"])
         return out
     if entity == "pipelines":
         return {"id": rec["id"], "name": rec["name"], "url_title": rec["url_title"], "order_nr": rec["order_nr"],

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import render, routes_v1 as v1
-from .generate import LIVE
 from .paging import ApiError
-from .respond import dumps, one
+from .respond import one
 from .routes_v2 import FIELD_KINDS, V2_LISTS, v2_fields, v2_list
 from .dealproducts import deal_products
 from .store import Store
@@ -75,7 +74,11 @@ PATTERNS: list[tuple[re.Pattern[str], Route]] = [
 
 # The deprecated v1 entity endpoints are gone from the current v1 spec (176 -> 143 paths) [SPEC-v1],
 # out of support since 2026-08-01 [CL-OOS]; the sandbox answers them 410 Gone.
-REMOVED_V1 = re.compile(r"^/v1/(deals|persons|organizations|activities|products|pipelines|stages)(/.*)?$")
+# Only the removed operations (list, single, /collection, /summary, /timeline, deal products...) get 410; the
+# sub-resources still in the spec (/deals/{id}/flow, /changelog, /participants...) are not served: 404.
+REMOVED_V1 = re.compile(r"^/v1/(deals|persons|organizations|activities|products|pipelines|stages)"
+                        r"(/\d+|/collection|/summary|/timeline|/archived|/summary/archived|/timeline/archived"
+                        r"|/\d+/(products|deals|activities|persons|files|mailMessages|followers))?$")
 
 
 def normalize(path: str) -> str:
@@ -106,4 +109,4 @@ def route_key(method: str, path: str) -> str:
     return f"{method} {path.rstrip('/') or '/'}"
 
 
-__all__ = ["resolve", "route_key", "Route", "STATIC", "PATTERNS", "LIVE", "dumps"]
+__all__ = ["resolve", "route_key", "Route", "STATIC", "PATTERNS"]

@@ -64,9 +64,31 @@ def table_list(store: Store, name: str, q: dict[str, str], *, coll: int = LIVE, 
     return page(data, {"pagination": p})
 
 
+# v1 records carry denormalized names (org_name, owner_name, ...) [SPEC-v1]: key -> (table, id key, field)
+_NAMED = {
+    "deals": {"person_name": ("persons", "person_id", "name"), "org_name": ("organizations", "org_id", "name"),
+              "owner_name": ("users", "owner_id", "name"), "stage_order_nr": ("stages", "stage_id", "order_nr")},
+    "persons": {"org_name": ("organizations", "org_id", "name"), "owner_name": ("users", "owner_id", "name"),
+                "company_id": ("users", "owner_id", "id")},
+    "organizations": {"owner_name": ("users", "owner_id", "name"), "company_id": ("users", "owner_id", "id")},
+    "activities": {"org_name": ("organizations", "org_id", "name"), "person_name": ("persons", "person_id", "name"),
+                   "deal_title": ("deals", "deal_id", "title"), "owner_name": ("users", "owner_id", "name"),
+                   "company_id": ("users", "owner_id", "id")},
+}
+
+
 def v1_record(store: Store, name: str, rec: dict) -> dict:
     """render.v1 plus the nested objects a v1 note carries (deal {title}, person {name}, ...) [SPEC-v1]."""
     out = render.v1(name, rec, store.cf)
+    if name in _NAMED:
+        for key, (table, ref, field) in _NAMED[name].items():
+            rid = rec.get(ref)
+            t = store.table(table)
+            i = t.row_of(rid) if rid is not None else None
+            row = t.get(i) if i is not None else None
+            out[key] = row[field] if row else None
+        if "company_id" in _NAMED[name]:
+            out["company_id"] = 1000 + store.gen.seed
     if name == "notes":
         def named(table: str, rid: object, key: str) -> dict | None:
             if rid is None:
@@ -268,8 +290,8 @@ def recents(store: Store, q: dict[str, str]) -> bytes:
             body = dumps(_v1_setting(raw_rec))
         else:
             t = store.table(name)
-            rnd = (lambda rec, n=name: v1_record(store, n, rec))
-            body = dumps(rnd(t.get(i))) if name == "notes" else cached(t, i, "v1", rnd)
+            # not cached: v1 records embed names of related records (org_name, owner_name, ...)
+            body = dumps(v1_record(store, name, t.get(i)))
         data.append(b'{"item":"' + item.encode() + b'","id":' + str(i).encode() + b',"data":' + body + b"}")
     more = start + limit < len(entries)
     p = {"start": start, "limit": limit, "more_items_in_collection": more}

@@ -118,12 +118,18 @@ def v2_list(spec: V2List, store: Store, q: dict[str, str]) -> bytes:
         raise ApiError(400, "Invalid cursor. The cursor is malformed or does not match the sort parameters.") from None
 
     labels = q_bool(q, "include_option_labels") or False
-    only = frozenset(x.strip() for x in q["custom_fields"].split(",")) if q.get("custom_fields") else None
+    only = frozenset(x.strip() for x in q["custom_fields"].split(",") if x.strip()) if q.get("custom_fields") else None
+    if only is not None and len(only) > 15:     # "at most 15 keys" [SPEC-v2]
+        raise ApiError(400, "Parameter 'custom_fields' accepts at most 15 field keys.")
     include = tuple(x.strip() for x in q.get("include_fields", "").split(",") if x.strip())
-    if labels or only is not None or include:
+    bad = [x for x in include if x not in render.INCLUDE_FIELDS.get(spec.entity, ())]
+    if bad:
+        raise ApiError(400, f"Invalid value for parameter 'include_fields': {', '.join(bad)}")
+    labels_on = bool(q_bool(q, "include_labels")) and spec.entity in ("deals", "persons", "organizations")
+    if labels or only is not None or include or labels_on:
         cf = store.cf
-        data = [dumps(render.v2(spec.entity, t.get(i), cf, labels=labels, only=only, include=include))
-                for _, i in items]
+        data = [dumps(render.v2(spec.entity, t.get(i), cf, labels=labels, only=only, include=include,
+                                labels_on=labels_on)) for _, i in items]
     else:
         cf = store.cf
         gen = store.gen

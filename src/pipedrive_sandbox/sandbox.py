@@ -6,6 +6,7 @@ import subprocess as sp
 import sys
 import threading
 import urllib.request
+import weakref
 from datetime import datetime
 from urllib.error import HTTPError
 
@@ -14,6 +15,23 @@ import orjson
 from .app import App
 from .faults import KINDS
 from .server import SandboxServer
+
+
+def _parse(text: str) -> datetime:
+    # Python 3.10's fromisoformat does not accept a trailing "Z"
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _stop(proc: sp.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except sp.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 class Sandbox:
@@ -56,7 +74,9 @@ class Sandbox:
             cmd += ["--burst", str(kw["burst"])]
         if kw["daily_tokens"] is not None:
             cmd += ["--daily-tokens", str(kw["daily_tokens"])]
-        self._proc = sp.Popen(cmd, stdout=sp.PIPE, stderr=sp.DEVNULL, env=os.environ.copy())
+        # stderr is inherited so a sandbox traceback is visible; the finalizer stops an unclosed child at exit
+        self._proc = sp.Popen(cmd, stdout=sp.PIPE, env=os.environ.copy())
+        self._finalizer = weakref.finalize(self, _stop, self._proc)
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline().decode().strip()
         if "listening on " not in line:
@@ -70,11 +90,7 @@ class Sandbox:
             self._server.server_close()
             self._server = None
         if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(5)
-            except sp.TimeoutExpired:
-                self._proc.kill()
+            _stop(self._proc)
             self._proc = None
 
     def __enter__(self) -> "Sandbox":
@@ -99,10 +115,10 @@ class Sandbox:
             raise ValueError(msg) from None
 
     def advance(self, seconds: float) -> datetime:
-        return datetime.fromisoformat(self._call("POST", "/_sandbox/clock/advance", {"seconds": seconds})["now"])
+        return _parse(self._call("POST", "/_sandbox/clock/advance", {"seconds": seconds})["now"])
 
     def now(self) -> datetime:
-        return datetime.fromisoformat(self._call("GET", "/_sandbox/clock")["now"])
+        return _parse(self._call("GET", "/_sandbox/clock")["now"])
 
     def create(self, entity: str, **fields: object) -> dict:
         return self._call("POST", f"/_sandbox/records/{entity}", fields)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import traceback
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -120,21 +121,23 @@ class Handler(BaseHTTPRequestHandler):
             return
         if fault == "latency":
             time.sleep(fx.latency_spike_ms / 1000)
+        # a truncation only counts (and happens) on a 200 body; until then the request carries no fault
+        applied = None if fault == "truncate" else fault
 
         if path == "/oauth/token":
             if method != "POST":
                 self._send(405, error(405, "Method not allowed"))
-                app.stats.record(key, 405, fault=fault)
+                app.stats.record(key, 405, fault=applied)
                 return
             status, payload = app.auth.token_endpoint(self.headers, body, app.url)
-            app.stats.record(key, status, fault=fault)
+            app.stats.record(key, status, fault=applied)
             self._send(status, dumps(payload), headers=(("Cache-Control", "no-store"),))
             return
 
         try:
             principal = app.auth.principal(self.headers, query)
         except AuthError as e:
-            app.stats.record(key, e.status, fault=fault)
+            app.stats.record(key, e.status, fault=applied)
             self._send(e.status, dumps({"success": False, "error": e.message, "errorCode": e.status}))
             return
         try:
@@ -153,13 +156,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send(403, BLOCK_PAGE, ctype="text/html; charset=UTF-8")
             return
         if decision.status == 429:
-            app.stats.record(key, 429, fault=fault)
+            app.stats.record(key, 429, fault=applied)
             self._send(429, dumps({"success": False, "error": "Request over limit", "errorCode": 429}),
                        decision.headers)
             return
         if route is not None:
             if any(path.startswith(p) or _norm(path).startswith(p) for p in app.denied):
-                app.stats.record(key, 403, cost, fault=fault)
+                app.stats.record(key, 403, cost, fault=applied)
                 self._send(403, dumps({"success": False, "error": "Scope and URL mismatch", "errorCode": 403}),
                            decision.headers)
                 return
@@ -168,8 +171,12 @@ class Handler(BaseHTTPRequestHandler):
                 status = 200
             except ApiError as e:
                 status, resp = e.status, error(e.status, e.message)
-        app.stats.record(key, status, cost if route is not None else 0, fault=fault)
-        if fault == "truncate" and status == 200:
+            except Exception as e:  # a sandbox bug: answer 500 JSON rather than dropping the connection
+                traceback.print_exc()
+                status, resp = 500, error(500, f"Sandbox internal error: {type(e).__name__}")
+        truncate = fault == "truncate" and status == 200
+        app.stats.record(key, status, cost if route is not None else 0, fault="truncate" if truncate else applied)
+        if truncate:
             resp = b"".join(resp) if isinstance(resp, list) else resp
             cut = max(1, len(resp) // 2 - 1)
             self._send(200, resp[:cut], decision.headers, close=True)

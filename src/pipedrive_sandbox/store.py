@@ -6,6 +6,7 @@ from typing import Callable
 
 from . import extras, makers
 from .clock import SimClock
+from .fields import from_v2
 from .generate import ARCHIVED, DELETED, LIVE, RECENT, Gen
 
 Maker = Callable[..., dict]
@@ -171,7 +172,6 @@ class Store:
             return name, rec["id"]
 
     def _apply(self, name: str, rec: dict, fields: dict) -> None:
-        from .fields import from_v2
         kind = {"deals": "deal", "persons": "person", "organizations": "organization", "products": "product",
                 "leads": "lead"}.get(name)
         defs = {f.key: f for f in self.cf.get(kind, ())} if kind else {}
@@ -209,7 +209,7 @@ class Store:
         with self.lock:
             self._changed()
             if name in SETTINGS:
-                rec = self._setting(name, ext_id)
+                rec = self.setting(name, ext_id)
                 rec.update(fields)
                 if "update_time" in rec:
                     rec["update_time"] = now
@@ -230,7 +230,7 @@ class Store:
             rec["won_time" if rec["status"] == "won" else "lost_time"] = now
         t.touch(i)
 
-    def _setting(self, name: str, ext_id: object) -> dict:
+    def setting(self, name: str, ext_id: object) -> dict:
         for rec in self.settings[name]:
             if str(rec.get("id")) == str(ext_id):
                 return rec
@@ -243,7 +243,7 @@ class Store:
         with self.lock:
             self._changed()
             if name in SETTINGS:
-                self.settings[name].remove(self._setting(name, ext_id))
+                self.settings[name].remove(self.setting(name, ext_id))
                 return
             t, i = self._row(name, ext_id)
             rec = t.get(i)

@@ -14,7 +14,6 @@ from .state import StreamState
 from .streams import Part, Stream
 from .timeutil import format_rfc3339, format_v1, parse_datetime
 
-PAGE_SIZE = 500  # the maximum both API versions allow ([RD-PAG])
 # /v1/recents serves only about the last 30 days whatever since_timestamp asks (peers.md pain #1);
 # keep a day of margin so a window at the edge never loses its oldest changes.
 RECENTS_WINDOW = timedelta(days=29)
@@ -51,11 +50,11 @@ def _pages(client: Client, stream: Stream, part: Part, since: datetime | None) -
     if stream.since_param and since is not None:
         params[stream.since_param] = format_rfc3339(since)
     if stream.paging == "cursor":
-        pages = (p.records for p in cursor_pages(client, part.path, params, limit=PAGE_SIZE))
+        pages = (p.records for p in cursor_pages(client, part.path, params, limit=stream.page_size))
     elif stream.paging == "offset" and stream.since_param:
         pages = _keyset_pages(client, stream, part.path, params, since)
     elif stream.paging == "offset":
-        pages = (p.records for p in offset_pages(client, part.path, params, limit=PAGE_SIZE))
+        pages = (p.records for p in offset_pages(client, part.path, params, limit=stream.page_size))
     else:
         pages = (p.records for p in single_page(client, part.path, params))
     for records in pages:
@@ -74,7 +73,7 @@ def _keyset_pages(client: Client, stream: Stream, path: str, params: dict, since
     """
     skip = 0
     while True:
-        query = dict(params, start=skip, limit=PAGE_SIZE)
+        query = dict(params, start=skip, limit=stream.page_size)
         if since is not None:
             query[stream.since_param] = format_rfc3339(since)
         body = client.get(path, query)
@@ -83,7 +82,7 @@ def _keyset_pages(client: Client, stream: Stream, path: str, params: dict, since
         pagination = (body.get("additional_data") or {}).get("pagination") or {}
         more = pagination.get("more_items_in_collection")
         if more is None:  # the leads spec example has no pagination block: a full page means more
-            more = len(records) >= PAGE_SIZE
+            more = len(records) >= stream.page_size
         if not records or not more:
             return
         newest = _max_cursor(stream, records)
@@ -108,7 +107,7 @@ def _read_users_like(client: Client, stream: Stream, state: StreamState, start_d
     if since is not None and (server_now is None or server_now - since < RECENTS_WINDOW):
         records = []
         params = {"since_timestamp": format_v1(since), "items": stream.recents_item}
-        for page in offset_pages(client, "/v1/recents", params, limit=PAGE_SIZE):
+        for page in offset_pages(client, "/v1/recents", params, limit=stream.page_size):
             records.extend(i["data"] for i in page.records if i.get("item") == stream.recents_item and i.get("data"))
         checked_now = client.server_now()
         if checked_now is not None and checked_now - since >= RECENTS_WINDOW:

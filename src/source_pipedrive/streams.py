@@ -38,6 +38,7 @@ class Stream:
     fields_path: str | None = None  # the *Fields endpoint describing its custom fields
     recents_item: str | None = None  # /v1/recents `items` value, for a cheap short-window increment
     primary_key: str = "id"
+    page_size: int = 500  # the maximum both API versions allow ([RD-PAG]); /v1/files 100, /v1/callLogs 50
     params: tuple[tuple[str, str], ...] = NO_PARAMS
 
     @property
@@ -85,6 +86,38 @@ STREAMS: tuple[Stream, ...] = (
     Stream("stages", "/api/v2/stages", since_param=None),
     # /v1/users is one unpaginated response; /v1/recents serves short windows (≤ 30 days, [SPEC-v1]).
     Stream("users", "/v1/users", paging="none", cursor="modified", since_param=None, sort=NO_PARAMS, recents_item="user"),
+    # The remaining v1-only entities (§8). Notes filter by updated_since (newer spec, RFC 3339).
+    Stream("notes", "/v1/notes", paging="offset", sort=(("sort", "update_time ASC"),)),
+    # /v1/files takes sort (id, update_time) but no time filter, and limit <= 100 ([SPEC-v1]).
+    Stream("files", "/v1/files", paging="offset", since_param=None, sort=(("sort", "update_time ASC"),), page_size=100),
+    Stream("call_logs", "/v1/callLogs", paging="offset", cursor=None, since_param=None, sort=NO_PARAMS, page_size=50),
+    # `folder` is required ([SPEC-v1]): one part per folder, inbox first.
+    Stream(
+        "mail_threads",
+        "/v1/mailbox/mailThreads",
+        paging="offset",
+        cursor=None,
+        since_param=None,
+        sort=NO_PARAMS,
+        params=(("folder", "inbox"),),
+        extra_parts=tuple(Part(f, "/v1/mailbox/mailThreads", (("folder", f),)) for f in ("drafts", "sent", "archive")),
+    ),
+    # Small settings lists: one unpaginated response each, except roles ([SPEC-v1]).
+    Stream("activity_types", "/v1/activityTypes", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
+    Stream("currencies", "/v1/currencies", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
+    Stream("lead_labels", "/v1/leadLabels", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
+    Stream("lead_sources", "/v1/leadSources", paging="none", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="name"),
+    Stream("filters", "/v1/filters", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
+    Stream("permission_sets", "/v1/permissionSets", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
+    Stream("roles", "/v1/roles", paging="offset", cursor=None, since_param=None, sort=NO_PARAMS),
+    # Field definitions: v2 lists have no id (field_code is the key); v1 built-in fields have null ids.
+    Stream("deal_fields", "/api/v2/dealFields", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="field_code"),
+    Stream("person_fields", "/api/v2/personFields", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="field_code"),
+    Stream("organization_fields", "/api/v2/organizationFields", cursor=None, since_param=None, sort=NO_PARAMS,
+           primary_key="field_code"),
+    Stream("product_fields", "/api/v2/productFields", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="field_code"),
+    Stream("lead_fields", "/v1/leadFields", paging="offset", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="key"),
+    Stream("note_fields", "/v1/noteFields", paging="none", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="key"),
 )
 
 STREAMS_BY_NAME: Mapping[str, Stream] = MappingProxyType({s.name: s for s in STREAMS})

@@ -3,60 +3,29 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import duckdb
 import orjson
 from rich.console import Console
 
 from .errors import SourceError
-from .warehouse import SavedState, TablePlan, Warehouse
+from .warehouse import Warehouse
+from .warehouse.loop import (
+    StreamRun, configured_catalog, consume, flush_all, mode_label, plan_stream, state_messages,
+)
 from .warehouse.progress import Display, StreamStats, Waits, summary_table
-
-RATE_LIMIT_PREFIX = "rate-limit wait:"
-# Group commit: a transaction always ends at a STATE and holds exactly the records that STATE
-# covers, but pages of one stream that arrive within COMMIT_INTERVAL of its last commit share one
-# transaction (up to GROUP_ROWS rows). Each DuckDB commit of a wide table costs tens of ms, so one
-# commit per 500-record page would cap a local sync near 10k rows/s; over the real API, where a
-# page takes longer than the interval to arrive, every STATE gets its own transaction.
-# SOURCE_PIPEDRIVE_COMMIT_INTERVAL=0 commits every STATE on its own.
-COMMIT_INTERVAL = float(os.environ.get("SOURCE_PIPEDRIVE_COMMIT_INTERVAL", "0.5"))
-GROUP_ROWS = 20_000
 
 
 class SyncError(Exception):
     """A problem with how sync was called (bad stream name, database locked): exit code 2."""
-
-
-@dataclass
-class _StreamRun:
-    """How one stream is read this time, and what is buffered until its next STATE."""
-
-    name: str
-    plan: TablePlan
-    entry: dict
-    incremental: bool
-    start_state: dict | None
-    pending: int | None  # a full read under way: rows are tagged with it, the rest dropped at the end
-    row_sync_id: int
-    key: Any  # record -> primary key value
-    buffer: dict = field(default_factory=dict)  # records since the last STATE, by primary key
-    ready: dict = field(default_factory=dict)  # records covered by `last_state`, not yet committed
-    ready_pages: int = 0
-    last_state: dict | None = None
-    committed_at: float = 0.0
-    finished: bool = False
-
-    def saved(self, state: dict | None, pending: int | None) -> SavedState:
-        return SavedState(self.name, "incremental" if self.incremental else "full_refresh", state, pending)
 
 
 @dataclass(frozen=True)
@@ -89,13 +58,17 @@ def main(args: argparse.Namespace) -> int:
         result = run(config, args.db, streams=streams, full_refresh=bool(args.full_refresh),
                      console=console, quiet=quiet, config_path=args.config)
     except SyncError as error:
+        _early_json(args, str(error))
         _error(str(error))
         return 2
     except SourceError as error:  # before any stream started: config, credentials, discover
+        _early_json(args, error.message)
         _error(error.message)
         return 1
-    except KeyboardInterrupt:
-        _error("interrupted before the sync started; nothing was written.", prefix="")
+    except (KeyboardInterrupt, Exception) as error:  # noqa: B014 - a Ctrl-C may arrive as either
+        if not _interrupted(error):
+            raise
+        _error("interrupted: what was committed stays; run the same command to resume.", prefix="")
         return 130
     finally:
         _restore_sigterm(previous)
@@ -136,21 +109,25 @@ def run(config: dict, db: str | os.PathLike, *, streams: Iterable[str] | None = 
     with warehouse:
         sync_id = warehouse.start_sync(names, full_refresh)
         saved = warehouse.saved_states()
-        runs = {name: _plan_stream(warehouse, entries[name], saved.get(name), sync_id, full_refresh) for name in names}
-        stats = {name: StreamStats(name, mode=_mode_label(r)) for name, r in runs.items()}
+        runs = {name: plan_stream(warehouse, entries[name], saved.get(name), sync_id, full_refresh) for name in names}
+        stats = {name: StreamStats(name, mode=mode_label(r)) for name, r in runs.items()}
         waits = Waits()
         status, error = "succeeded", None
-        messages = source.read(config, _configured_catalog(runs.values()), _state_messages(runs.values()))
+        messages = source.read(config, configured_catalog(runs.values()), state_messages(runs.values()))
         try:
             with Display(stats, waits, console, quiet) as display:
-                _consume(messages, runs, stats, waits, display, warehouse, config_path)
-                _flush_all(runs, stats, warehouse)
+                consume(messages, runs, stats, waits, display, warehouse,
+                        (lambda new: _save_config(config_path, new)) if config_path else None)
+                flush_all(runs, stats, warehouse)
         except SourceError as exc:
             status, error = "failed", exc.message
-        except duckdb.Error as exc:  # disk full, file damaged: the open page was rolled back
-            status, error = "failed", f"DuckDB: {_first_line(exc)}"
-        except Exception as exc:  # a bug; still a one-line message, and what was committed stays
-            status, error = "failed", f"unexpected {type(exc).__name__}: {_first_line(exc)}"
+        except Exception as exc:
+            if _interrupted(exc):  # Ctrl-C inside a DuckDB query: the open transaction was rolled back
+                status = "interrupted"
+            elif isinstance(exc, duckdb.Error):  # disk full, file damaged: the open page was rolled back
+                status, error = "failed", f"DuckDB: {_first_line(exc)}"
+            else:  # a bug; still a one-line message, and what was committed stays
+                status, error = "failed", f"unexpected {type(exc).__name__}: {_first_line(exc)}"
         except KeyboardInterrupt:
             status = "interrupted"
         finally:
@@ -173,213 +150,20 @@ def run(config: dict, db: str | os.PathLike, *, streams: Iterable[str] | None = 
         return result
 
 
-def _consume(messages: Iterator[dict], runs: dict[str, _StreamRun], stats: dict[str, StreamStats], waits: Waits,
-             display: Display, warehouse: Warehouse, config_path: str | None) -> None:
-    """The hot loop: buffer records per stream; STATEs commit their pages (see COMMIT_INTERVAL)."""
-    clock = time.monotonic
-    for message in messages:
-        kind = message.get("type")
-        if kind == "RECORD":
-            rec = message["record"]
-            run = runs.get(rec.get("stream"))
-            if run is not None:
-                data = rec["data"]
-                run.buffer[run.key(data)] = (data, rec.get("emitted_at") or 0)  # last version of a key wins
-                stats[run.name].records += 1
-            continue
-        now = clock()
-        if kind == "STATE":
-            _on_state(message["state"], runs, stats, warehouse, now)
-        _flush_due(runs, stats, warehouse, now)
-        if kind == "TRACE":
-            _on_trace(message["trace"], runs, stats, warehouse)
-        elif kind == "LOG":
-            log = message.get("log") or {}
-            text = str(log.get("message", ""))
-            if text.startswith(RATE_LIMIT_PREFIX):
-                waits.add(text)
-            elif log.get("level") in ("WARN", "ERROR", "FATAL"):
-                display.note(log["level"], text)
-        elif kind == "CONTROL" and config_path:
-            control = message.get("control") or {}
-            new_config = (control.get("connectorConfig") or {}).get("config")
-            if control.get("type") == "CONNECTOR_CONFIG" and isinstance(new_config, dict):
-                _save_config(config_path, new_config)
-
-
-def _on_state(state: dict, runs: dict[str, _StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse,
-              now: float) -> None:
-    if state.get("type", "STREAM") != "STREAM":
-        return
-    stream = state.get("stream") or {}
-    run = runs.get((stream.get("stream_descriptor") or {}).get("name"))
-    if run is None or run.finished:
-        return
-    run.last_state = stream.get("stream_state")
-    if run.ready:
-        run.ready.update(run.buffer)
-    else:
-        run.ready = run.buffer
-    run.buffer = {}
-    run.ready_pages += 1
-    stats[run.name].begin()
-    stats[run.name].pages += 1
-    if len(run.ready) >= GROUP_ROWS or now - run.committed_at >= COMMIT_INTERVAL:
-        _flush(run, stats[run.name], warehouse)
-
-
-def _flush(run: _StreamRun, st: StreamStats, warehouse: Warehouse) -> None:
-    """Commit the pages received so far with the STATE that covers them, in one transaction."""
-    if not run.ready_pages:
-        return
-    rows = list(run.ready.values())
-    page = warehouse.commit(run.plan, rows, run.saved(run.last_state, run.pending), run.row_sync_id)
-    run.ready, run.ready_pages, run.committed_at = {}, 0, time.monotonic()
-    st.inserted += page.inserted
-    st.updated += page.updated
-
-
-def _flush_due(runs: dict[str, _StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse, now: float) -> None:
-    """Pages waiting for a group commit do not wait longer than COMMIT_INTERVAL once others move on."""
-    for run in runs.values():
-        if run.ready_pages and now - run.committed_at >= COMMIT_INTERVAL:
-            _flush(run, stats[run.name], warehouse)
-
-
-def _flush_all(runs: dict[str, _StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse) -> None:
-    for run in runs.values():
-        if not run.finished:
-            _flush(run, stats[run.name], warehouse)
-
-
-def _flush_after_error(runs: dict[str, _StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse,
+def _flush_after_error(runs: dict[str, StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse,
                        status: str, error: str | None) -> tuple[str, str | None]:
     """Pages fully received before a failure or Ctrl-C are kept; records after the last STATE are not."""
     try:
-        _flush_all(runs, stats, warehouse)
+        flush_all(runs, stats, warehouse)
+    except Exception as exc:
+        if _interrupted(exc):
+            return "interrupted", error
+        if isinstance(exc, duckdb.Error):
+            return "failed", error or f"DuckDB: {_first_line(exc)}"
+        raise
     except KeyboardInterrupt:
         return "interrupted", error
-    except duckdb.Error as exc:
-        return "failed", error or f"DuckDB: {_first_line(exc)}"
     return status, error
-
-
-def _on_trace(trace: dict, runs: dict[str, _StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse) -> None:
-    if trace.get("type") == "STREAM_STATUS":
-        payload = trace.get("stream_status") or {}
-        run = runs.get((payload.get("stream_descriptor") or {}).get("name"))
-        if run is None:
-            return
-        st, status = stats[run.name], payload.get("status")
-        if status in ("STARTED", "RUNNING"):
-            st.begin()
-        elif status == "COMPLETE" and not run.finished:
-            _finish(run, st, warehouse)
-        elif status == "INCOMPLETE":
-            _flush(run, st, warehouse)
-            if st.status != "failed":
-                st.status, st.ended = "incomplete", time.monotonic()
-    elif trace.get("type") == "ERROR":
-        payload = trace.get("error") or {}
-        name = (payload.get("stream_descriptor") or {}).get("name")
-        if name in stats:
-            stats[name].status, stats[name].error = "failed", str(payload.get("message", "failed"))
-            stats[name].ended = time.monotonic()
-
-
-def _finish(run: _StreamRun, st: StreamStats, warehouse: Warehouse) -> None:
-    """The stream is complete: after a full read, rows it did not see are deleted with its final state."""
-    run.ready.update(run.buffer)
-    rows, run.buffer, run.ready = list(run.ready.values()), {}, {}
-    if rows or run.pending is not None or run.ready_pages:
-        state = run.last_state if run.last_state is not None else run.start_state
-        page = warehouse.commit(run.plan, rows, run.saved(state, None), run.row_sync_id, keep_only=run.pending)
-        st.inserted += page.inserted
-        st.updated += page.updated
-        st.removed += page.removed
-    run.ready_pages = 0
-    run.finished = True
-    st.begin()
-    st.status, st.ended = "complete", time.monotonic()
-
-
-def _plan_stream(warehouse: Warehouse, entry: dict, saved: SavedState | None, sync_id: int,
-                 full_refresh: bool) -> _StreamRun:
-    """Decide how a stream is read, from what the database remembers of it."""
-    name = entry["name"]
-    pk_paths = entry.get("source_defined_primary_key") or []
-    plan = warehouse.prepare(name, entry.get("json_schema") or {}, pk_paths)
-    can_increment = "incremental" in (entry.get("supported_sync_modes") or [])
-    if saved is not None and saved.pending_sync_id is not None:
-        # A full read was interrupted: continue it from its last committed page, same tag.
-        incremental = saved.mode == "incremental" and can_increment
-        if incremental or entry.get("is_resumable"):
-            start, pending = saved.state, saved.pending_sync_id
-        else:
-            start, pending = None, sync_id
-    elif can_increment and not full_refresh and saved is not None and saved.mode == "incremental" and saved.state:
-        incremental, start, pending = True, saved.state, None
-    else:
-        # A first read, or --full-refresh: read everything; what is not seen is gone upstream.
-        incremental, start, pending = can_increment, None, sync_id
-    row_sync_id = pending if pending is not None else sync_id
-    return _StreamRun(name, plan, entry, incremental, start, pending, row_sync_id, _key_function(pk_paths))
-
-
-def _key_function(pk_paths: list) -> Any:
-    counter = itertools.count()
-    paths = [tuple(p) for p in pk_paths if p]
-    if len(paths) == 1 and len(paths[0]) == 1:
-        field_name = paths[0][0]
-
-        def single(data: dict) -> Any:
-            value = data.get(field_name)
-            return ("#", next(counter)) if value is None else value
-
-        return single
-
-    def composite(data: dict) -> Any:
-        values = tuple(_dig(data, p) for p in paths)
-        return ("#", next(counter)) if not paths or None in values else values
-
-    return composite
-
-
-def _dig(data: Any, path: tuple[str, ...]) -> Any:
-    for step in path:
-        data = data.get(step) if isinstance(data, dict) else None
-    return data
-
-
-def _mode_label(run: _StreamRun) -> str:
-    if not run.incremental:
-        return "full refresh"
-    if run.pending is None:
-        return "incremental"
-    return "full read" if run.start_state is None else "full read (resumed)"
-
-
-def _configured_catalog(runs: Iterable[_StreamRun]) -> dict:
-    streams = []
-    for run in runs:
-        entry = run.entry
-        configured = {
-            "stream": entry,
-            "sync_mode": "incremental" if run.incremental else "full_refresh",
-            "destination_sync_mode": "append_dedup" if run.plan.primary_key else "append",
-            "primary_key": entry.get("source_defined_primary_key") or [],
-        }
-        if run.incremental and entry.get("default_cursor_field"):
-            configured["cursor_field"] = entry["default_cursor_field"]
-        streams.append(configured)
-    return {"streams": streams}
-
-
-def _state_messages(runs: Iterable[_StreamRun]) -> list[dict]:
-    return [
-        {"type": "STREAM", "stream": {"stream_descriptor": {"name": r.name}, "stream_state": r.start_state}}
-        for r in runs if r.start_state is not None
-    ]
 
 
 def _select(entries: dict[str, dict], wanted: Iterable[str] | None) -> list[str]:
@@ -422,6 +206,20 @@ def _save_config(path: str, config: dict) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _interrupted(error: BaseException) -> bool:
+    """DuckDB turns a Ctrl-C that lands inside a query into its own exception."""
+    return isinstance(error, (KeyboardInterrupt, duckdb.InterruptException)) or (
+        isinstance(error, RuntimeError) and "interrupted" in str(error).lower())
+
+
+def _early_json(args: argparse.Namespace, message: str) -> None:
+    """--json promises a summary on stdout even when the sync could not start."""
+    if getattr(args, "json", False):
+        summary = {"db": str(args.db), "sync_id": None, "status": "failed", "error": message, "streams": []}
+        sys.stdout.write(orjson.dumps(summary).decode() + "\n")
+        sys.stdout.flush()
 
 
 def _error(message: str, prefix: str = "error: ") -> None:

@@ -71,10 +71,12 @@ def client_for(rec: Recorder) -> Iterator[Callable[..., Client]]:
 
 
 @contextmanager
-def scripted_server(answer: Callable[[str, dict[str, str]], dict]) -> Iterator[tuple[str, list]]:
-    """A throwaway loopback server whose JSON answers come from `answer(path_with_query, headers)`.
+def scripted_server(answer: Callable[[str, dict[str, str]], object]) -> Iterator[tuple[str, list]]:
+    """A throwaway loopback server whose JSON answers come from `answer(path_with_query, headers)`:
+    a body (status 200) or a tuple (status, headers, body).
 
-    Only for behaviour the sandbox must not have (a server bug such as a repeating cursor).
+    Only for behaviour the sandbox must not have (a server bug such as a repeating cursor, a 429
+    without daily headers).
     """
     seen: list[tuple[str, dict[str, str]]] = []
 
@@ -87,8 +89,12 @@ def scripted_server(answer: Callable[[str, dict[str, str]], dict]) -> Iterator[t
         def do_GET(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             seen.append((self.path, headers))
-            data = orjson.dumps(answer(self.path, headers))
-            self.send_response(200)
+            reply = answer(self.path, headers)
+            status, extra, body = reply if isinstance(reply, tuple) else (200, {}, reply)
+            data = orjson.dumps(body)
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

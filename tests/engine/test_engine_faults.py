@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ssl
+
+import httpx
 import pytest
 
-from source_pipedrive.errors import ServerError, StreamError
+from source_pipedrive.errors import ConfigError, ServerError, StreamError
+from source_pipedrive.http import retry
 from source_pipedrive.http import cursor_pages, offset_pages
 
 
@@ -34,10 +38,11 @@ def test_backoff_grows_exponentially_with_full_jitter(sb, client_for, rec):
     client = client_for(sb, max_retries=6, backoff_base=1.0, backoff_cap=8.0)
     with pytest.raises(ServerError, match="after 6 retries"):
         client.get("/api/v2/pipelines")
-    assert len(rec.slept) == 6
+    delays = [s for _, s in rec.waits]
     caps = [min(8.0, 2.0**i) for i in range(6)]
-    assert all(0 <= s <= cap for s, cap in zip(rec.slept, caps))
-    assert len(rec.waits) == 6 and all(r.startswith("retry after HTTP 5") for r, _ in rec.waits)
+    assert len(delays) == 6 and all(0 <= s <= cap for s, cap in zip(delays, caps))
+    assert all(r.startswith("retry after HTTP 5") for r, _ in rec.waits)
+    assert sum(rec.slept) == pytest.approx(sum(delays)), "every announced wait is slept, no more"
 
 
 def test_a_server_that_keeps_failing_gives_a_server_error_after_bounded_retries(sb, client_for):
@@ -69,3 +74,16 @@ def test_not_found_names_the_path_and_is_not_retried(sb, client_for, rec):
         client.get("/api/v2/no-such-thing")
     assert type(info.value) is StreamError
     assert rec.slept == []
+
+
+def test_a_certificate_failure_is_final_and_named():
+    try:
+        try:
+            raise ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed certificate")
+        except ssl.SSLError as inner:
+            raise httpx.ConnectError(str(inner)) from inner
+    except httpx.ConnectError as exc:
+        verdict = retry.for_exception(exc)
+    assert verdict.action == retry.FAIL and verdict.error is ConfigError
+    assert "certificate" in verdict.reason
+    assert retry.for_exception(httpx.ConnectError("connection refused")).action == retry.RETRY

@@ -103,3 +103,13 @@ def test_requests_carry_the_token_in_a_header_and_a_user_agent():
     assert "scripted-token" not in first_path + second_path
     assert "limit=1" in first_path and "sort_by=id" in first_path and "cursor=" not in first_path
     assert "cursor=" in second_path
+
+
+def test_server_now_follows_the_date_header(sb, client_for):
+    client = client_for(sb)
+    assert client.server_now() is None
+    client.get("/api/v2/pipelines")
+    assert client.server_now() == sb.now()
+    sb.advance(3600)
+    client.get("/api/v2/pipelines")
+    assert client.server_now() == sb.now()

@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from source_pipedrive.errors import BlockedError, RateLimitExhausted
-from source_pipedrive.http import RateLimiter, cursor_pages
+from source_pipedrive.http import ApiTokenAuth, Cancelled, Client, RateLimiter, cursor_pages
+
+from .conftest import scripted_server
 
 
 def fill_burst_window(sb, n: int) -> None:
@@ -71,6 +73,36 @@ def test_a_429_waits_for_the_reset_and_never_triggers_the_block(sb, client_for, 
     assert cooldowns and all(0 < s <= 3.5 for s in cooldowns)
 
 
+def test_another_client_on_the_same_token_does_not_get_us_blocked(sb, client_for):
+    # Six workers, and mid-run someone else spends the window: our in-flight requests must not add
+    # up to "sending through the cooldown" (the sandbox blocks at three).
+    sb.configure(burst=5)
+    client = client_for(sb, real_sleep=True)
+    client.get("/api/v2/pipelines")  # the limit is known from here on
+    done: list[dict] = []
+    start = threading.Barrier(7)
+
+    def worker() -> None:
+        start.wait()
+        for _ in range(2):
+            done.append(client.get("/api/v2/stages"))
+
+    def intruder() -> None:
+        start.wait()
+        with httpx.Client(base_url=sb.url, headers={"x-api-token": sb.token}) as raw:
+            for _ in range(5):
+                if raw.get("/api/v2/pipelines").status_code != 200:
+                    break
+
+    threads = [threading.Thread(target=worker) for _ in range(6)] + [threading.Thread(target=intruder)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(done) == 12
+    assert sb.stats()["blocks"] == 0
+
+
 def test_the_block_page_raises_blocked_error(sb, client_for):
     sb.configure(burst=2)
     # Misbehave on purpose from outside our client: keep sending after the 429.
@@ -80,6 +112,57 @@ def test_the_block_page_raises_blocked_error(sb, client_for):
     client = client_for(sb)
     with pytest.raises(BlockedError, match="HTML"):
         client.get("/api/v2/pipelines")
+
+
+def test_after_a_block_page_no_thread_sends_until_the_block_is_over(sb, client_for):
+    sb.configure(burst=2)
+    with httpx.Client(base_url=sb.url, headers={"x-api-token": sb.token}) as raw:
+        for _ in range(8):
+            raw.get("/api/v2/pipelines")
+    client = client_for(sb)
+    with pytest.raises(BlockedError):
+        client.get("/api/v2/pipelines")
+    sent = sb.stats()["total_requests"]
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            client.get("/api/v2/stages")
+        except BlockedError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(errors) == 3 and all("not sending" in str(e) for e in errors)
+    assert sb.stats()["total_requests"] == sent, "nobody sent into the block"
+
+
+def test_cancel_wakes_a_thread_waiting_out_a_cooldown(sb, client_for, rec):
+    sb.configure(burst=5)
+    client = client_for(sb, real_sleep=True)
+    fill_burst_window(sb, 5)
+    outcome: list[BaseException | dict] = []
+    t = threading.Thread(target=lambda: outcome.append(_catch(client.get, "/api/v2/pipelines")))
+    t.start()
+    while not any(reason == "429 cooldown" for reason, _ in rec.waits):
+        t.join(0.01)
+    sent = sb.stats()["total_requests"]
+    client.limiter.cancel()
+    t.join()
+    assert isinstance(outcome[0], Cancelled)
+    assert sb.stats()["total_requests"] == sent, "a cancelled wait sends nothing more"
+    with pytest.raises(Cancelled):
+        client.get("/api/v2/pipelines")
+
+
+def _catch(fn, *args):
+    try:
+        return fn(*args)
+    except BaseException as exc:  # noqa: BLE001 - the test inspects it
+        return exc
 
 
 def test_daily_budget_exhaustion_raises_with_the_reset_time(sb, client_for, rec):
@@ -114,6 +197,25 @@ def test_a_budget_spent_to_zero_stops_before_the_429(sb, client_for):
     assert stats["total_requests"] == 3
 
 
+def test_a_429_with_room_in_the_window_is_the_daily_budget_only_if_it_repeats_after_a_cooldown():
+    # No daily headers (they are undocumented [RD-RATE]): one 429 with room may be another client's
+    # cooldown; the same answer after waiting the full reset means the budget is gone.
+    over = (429, {"x-ratelimit-limit": "40", "x-ratelimit-remaining": "12", "x-ratelimit-reset": "1",
+                  "Date": "Sun, 01 Nov 2026 12:00:00 GMT"},
+            {"success": False, "error": "Request over limit", "errorCode": 429})
+    now = [0.0]
+    waits: list[tuple[str, float]] = []
+    with scripted_server(lambda path, headers: over) as (url, seen):
+        client = Client(url, ApiTokenAuth("scripted-token"), clock=lambda: now[0],
+                        sleep=lambda s: now.__setitem__(0, now[0] + s), on_wait=lambda r, s: waits.append((r, s)))
+        with pytest.raises(RateLimitExhausted) as info:
+            client.get("/api/v2/deals")
+        client.close()
+    assert len(seen) == 2
+    assert [r for r, _ in waits] == ["429 cooldown"] and waits[0][1] >= 1.0
+    assert info.value.resets_at.isoformat() == "2026-11-02T00:00:00+00:00"
+
+
 def test_limiter_keeps_each_window_under_the_limit_on_a_fake_clock():
     now = [100.0]
     limiter = RateLimiter()
@@ -128,6 +230,7 @@ def test_limiter_keeps_each_window_under_the_limit_on_a_fake_clock():
         limiter.acquire(lambda: now[0], sleep, lambda r, s: waits.append((r, s)))
         sends.append(now[0])
         now[0] += 0.01
+        limiter.observe(None, now[0])  # the answer (its headers do not matter here)
     # No rolling 2-second window ever holds more than the limit less its margin.
     assert max(sum(1 for t in sends if s <= t < s + 2.0) for s in sends) == limiter.allowed == 9
     assert waits and {r for r, _ in waits} == {"burst limit"}

@@ -23,6 +23,12 @@ PYTHON = sys.executable
 REPO = Path(__file__).resolve().parents[2]
 
 
+def pk(stream: str, record: dict):
+    """The record's primary key value (most streams: id; lead_sources: name; *_fields: key or field_code)."""
+    known = STREAMS_BY_NAME.get(stream)
+    return record[known.primary_key if known else "id"]
+
+
 def expected_ids(truth: dict, stream: str, incremental: bool) -> set:
     """What a complete read of `stream` must deliver: live + archived (+ deleted deals when incremental,
     since those come only with status=deleted and only to incremental reads)."""
@@ -58,7 +64,8 @@ class Outcome:
     def add(self, run: Run) -> None:
         self.runs.append(run)
         for m in run.of("RECORD"):
-            self.delivered.setdefault(m["record"]["stream"], Counter())[m["record"]["data"]["id"]] += 1
+            name = m["record"]["stream"]
+            self.delivered.setdefault(name, Counter())[pk(name, m["record"]["data"])] += 1
 
     def ids(self, stream: str) -> set:
         return set(self.delivered.get(stream, Counter()))

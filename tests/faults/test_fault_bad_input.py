@@ -83,9 +83,65 @@ def test_missing_input_files_are_config_errors(cli, tmp_path):
         assert error["failure_type"] == "config_error" and word in error["message"], error
 
 
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "100000", ""])
+def test_a_bad_timeout_env_var_is_a_config_error_naming_it(cli, monkeypatch, value):
+    monkeypatch.setenv("SOURCE_PIPEDRIVE_TIMEOUT", value)
+    run = cli("read", cfg(), DEALS)
+    assert_one_config_error(run, Bad(f"timeout-{value}", ("SOURCE_PIPEDRIVE_TIMEOUT",)))
+
+
 def test_bad_input_count_is_reported(capsys):
-    n = badinputs.count() + 3  # + the missing-file cases
+    n = badinputs.count() + 3 + 5  # + the missing-file cases and the bad timeout values
     with capsys.disabled():
         print(f"\n[faults] bad inputs tried: {n} ({len(BAD_CONFIGS)} configs x check/discover/read, "
               f"{len(BAD_CATALOGS)} catalogs, {len(BAD_STATES)} states, 3 missing files)")
     assert n >= 100
+
+
+# -- states that look odd but are right: accepted, and applied exactly -----------------------------
+
+ACCEPTED = ["legacy-airbyte-v1-format", "legacy-as-LEGACY-message", "unknown-stream-beside-ours"]
+
+
+@pytest.mark.parametrize("shape", ACCEPTED)
+def test_older_and_foreign_states_are_accepted_and_applied_exactly(cli, sandbox, shape):
+    """Airbyte's connector kept {"deals": {"update_time": "YYYY-MM-DD HH:MM:SS"}}; a read from it delivers
+    exactly the records whose cursor is at or after that instant (every part of deals, and users by
+    `modified`). States of streams we do not have are ignored with a WARN naming them."""
+    from source_pipedrive.timeutil import parse_datetime
+
+    catalog = catalog_for(["deals", "users"], mode="incremental")
+    full = cli("read", badinputs.cfg(base_url=sandbox.url, credentials={"auth_type": "api_token", "api_token": sandbox.token}), catalog)
+    assert full.code == 0, full.errors()
+    cut = sorted(parse_datetime(r["update_time"]) for r in full.records("deals"))[len(full.records("deals")) // 2]
+    since = cut.strftime("%Y-%m-%d %H:%M:%S")
+    blob = {"deals": {"update_time": since}, "users": {"modified": since}}
+    state = {"legacy-airbyte-v1-format": blob,
+             "legacy-as-LEGACY-message": [{"type": "LEGACY", "data": blob}],
+             "unknown-stream-beside-ours": [
+                 {"type": "STREAM", "stream": {"stream_descriptor": {"name": "contacts"}, "stream_state": {"hs_lastmodifieddate": 1}}},
+                 {"type": "STREAM", "stream": {"stream_descriptor": {"name": "deals"}, "stream_state": blob["deals"]}},
+                 {"type": "STREAM", "stream": {"stream_descriptor": {"name": "users"}, "stream_state": blob["users"]}}]}[shape]
+    run = cli("read", badinputs.cfg(base_url=sandbox.url, credentials={"auth_type": "api_token", "api_token": sandbox.token}),
+              catalog, state)
+    assert run.code == 0, run.errors()
+    floor = parse_datetime(since)
+    for stream, key in (("deals", "update_time"), ("users", "modified")):
+        want = {r["id"] for r in full.records(stream) if parse_datetime(r[key]) >= floor}
+        assert set(run.ids(stream)) == want, stream
+        assert run.states(stream)
+    assert 0 < len(run.ids("deals")) < len(full.ids("deals"))
+    warnings = [m["log"]["message"] for m in run.of("LOG") if m["log"]["level"] == "WARN"]
+    assert ("contacts" in " ".join(warnings)) == (shape == "unknown-stream-beside-ours")
+
+
+def test_a_far_future_state_in_airbytes_old_format_yields_no_records_but_a_state(cli, sandbox):
+    catalog = catalog_for(["deals", "users", "persons"], mode="incremental")
+    blob = {"deals": {"update_time": "2999-01-01 00:00:00"}, "users": {"modified": "2999-01-01 00:00:00"},
+            "persons": {"update_time": "2999-01-01T00:00:00Z"}}
+    run = cli("read", badinputs.cfg(base_url=sandbox.url, credentials={"auth_type": "api_token", "api_token": sandbox.token}),
+              catalog, blob)
+    assert run.code == 0, run.errors()
+    assert not run.of("RECORD")
+    for stream in blob:
+        assert run.states(stream), stream

@@ -19,7 +19,7 @@ import orjson
 import pytest
 from airbyte_protocol.models import AirbyteMessage
 
-from tests.faults.faultkit import child_env, complete_lines, last_states, spawn, write_json
+from tests.faults.faultkit import pk, child_env, complete_lines, last_states, spawn, write_json
 from tests.source.conftest import catalog_for, config_for
 
 READ_SEEDS = range(20)
@@ -107,7 +107,8 @@ def records_by_id(messages_list: list[list[dict]]) -> dict[str, dict]:
     for messages in messages_list:
         for m in messages:
             if m["type"] == "RECORD":
-                out.setdefault(m["record"]["stream"], {})[m["record"]["data"]["id"]] = m["record"]["data"]
+                name = m["record"]["stream"]
+                out.setdefault(name, {})[pk(name, m["record"]["data"])] = m["record"]["data"]
     return out
 
 
@@ -221,16 +222,24 @@ def _killed_sync_equals_reference(files, sync_reference, seed, tmp_path):
     rng = random.Random(1000 + seed)
     db = tmp_path / "pipedrive.duckdb"
     kills = 0
-    for _ in range(MAX_KILLS + 3):
-        kill_s = rng.uniform(0.2, max(0.3, sync_reference["seconds"])) if kills < MAX_KILLS and rng.random() < 0.8 else None
+    reach = 1.0  # shrinks when a kill came after the sync had finished
+    for _ in range(MAX_KILLS + 6):
+        kill_s = None
+        if kills == 0 or (kills < MAX_KILLS and rng.random() < 0.5):
+            kill_s = rng.uniform(0.5, max(0.6, sync_reference["seconds"] * reach))
         code, output = run_sync(files, db, kill_s)
         if code == -signal.SIGKILL:
             kills += 1
             continue
         assert code == 0, output.decode(errors="replace")[-2000:]
+        if kills == 0:  # finished before the kill: start again from an empty file with an earlier kill
+            reach /= 2
+            for leftover in tmp_path.glob("pipedrive.duckdb*"):
+                leftover.unlink()
+            continue
         break
     else:
-        pytest.fail("the sync never completed")
+        pytest.fail("the sync never completed after its kills")
     got, want = tables(db), sync_reference["tables"]
     note(f"sync seed {seed}: {kills} kill(s), reference {sync_reference['seconds']:.1f} s")
     assert set(got) == set(want)

@@ -108,7 +108,7 @@ def test_fault_burst_limit_of_5_per_2_seconds(cli, make_sandbox):
 def test_fault_daily_budget_runs_out_mid_stream(cli, make_sandbox):
     """The budget ends mid-stream: what was read is delivered with its state, the run stops with a
     transient error and RATE_LIMITED statuses; the next day's rerun from that state loses nothing."""
-    sb = make_sandbox(daily_tokens=60)  # 2-6 requests a day: the read takes several days
+    sb = make_sandbox(daily_tokens=150)  # a whole read costs ~550 tokens: it takes several days
     truth_before = sb.truth()
     days = []
 
@@ -220,18 +220,23 @@ def test_fault_html_403_block_page(cli, make_sandbox, monkeypatch):
     """Another client on the same token ignored a 429 cooldown and Pipedrive's edge now answers with its HTML
     403 page. The read stops with a transient error naming the block (no retry storm that would extend it,
     the page itself not echoed), keeps the state of what it delivered, and the rerun after the block
-    delivers everything. Both 30 s constants (the sandbox's block, the engine's pause) are shortened to 2 s
-    here; fault-findings F5 is about the engine waiting out its pause before it reports."""
+    delivers everything. The sandbox's 30 s block is shortened to 2 s here; the engine keeps its own 30 s
+    pause, which must not hold the failing run open (fault-findings F5)."""
     import time
 
     monkeypatch.setattr("pipedrive_sandbox.limits.BLOCK_SECONDS", 2.0)
-    monkeypatch.setattr("source_pipedrive.http.client.BLOCK_PAUSE", 2.0)
     sb = make_sandbox(burst=5)
     provoke_block(sb)
     sb.reset_stats()
-    outcome = read_until_complete(cli, config_for(sb, num_workers=3), ALL_INCREMENTAL,
-                                  before_rerun=lambda run: time.sleep(2.2))
+    sent_by_first: list[int] = []
+
+    def after_block(run) -> None:
+        sent_by_first.append(sb.stats()["total_requests"])
+        time.sleep(2.2)
+
+    outcome = read_until_complete(cli, config_for(sb, num_workers=3), ALL_INCREMENTAL, before_rerun=after_block)
     first = outcome.runs[0]
+    assert sent_by_first and sent_by_first[0] <= 3, "once blocked, the other workers must not send (F5)"
     assert first.code != 0
     error = first.errors()[-1]
     assert error["failure_type"] == "transient_error", error

@@ -53,12 +53,11 @@ def test_own_incremental_state_round_trips_through_every_envelope(state, envelop
     parsed, warnings = parse_state(ENVELOPES[envelope](blobs))
     assert warnings == []
     restored = initial_state(state.stream, True, parsed[state.stream.name])
-    known = [v for v in state.parts.values() if v is not None]
     for part in state.stream.parts(True):
         if part.name in state.parts:
             assert restored.parts[part.name] == state.parts[part.name]
-        else:  # a part never reached resumes from the stream's overall cursor, never from later
-            assert restored.parts[part.name] == (max(known) if known else None)
+        else:  # a part never reached is read from the start: another part's cursor would skip its records
+            assert restored.parts.get(part.name) is None
 
 
 @given(own_states(incremental=False))
@@ -90,6 +89,7 @@ def test_airbytes_legacy_cursor_applies_to_every_part(stream, moment, form):
         assert all(v == moment for v in restored.parts.values())
 
 
+@settings(max_examples=50)
 @given(st.dictionaries(st.text(min_size=1, max_size=80).filter(lambda n: n not in STREAMS_BY_NAME),
                        json_values, min_size=1, max_size=4))
 def test_states_of_unknown_streams_are_ignored_with_a_short_warning(blobs):
@@ -99,7 +99,7 @@ def test_states_of_unknown_streams_are_ignored_with_a_short_warning(blobs):
     assert all(len(w) < MAX_MESSAGE for w in warnings)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(
     json_values,
     st.lists(json_values, max_size=3),
@@ -200,6 +200,7 @@ def test_config_errors_never_carry_the_secrets(secret, bad):
     assert secret not in caught.value.message
 
 
+@settings(max_examples=30)
 @given(st.sampled_from(["start_date", "base_url"]), st.text(min_size=500, max_size=5000))
 def test_config_errors_do_not_echo_huge_values(field, value):
     try:

@@ -28,7 +28,6 @@ class Endpoint:
     entity: str | None = None  # control-interface entity whose truth() ids this lists
     params: dict[str, str] = field(default_factory=dict)
     max_limit: int = 500
-    cost: int = 10
     key: str = "id"  # record identity
     archived: bool = False
     items_key: str | None = None  # the list sits at data[items_key] instead of data (goals/find)
@@ -51,13 +50,13 @@ class Endpoint:
 E = Endpoint
 V2_LISTS = [
     E("/api/v2/deals", "cursor", "deals"),
-    E("/api/v2/deals/archived", "cursor", "deals", cost=20, archived=True),
+    E("/api/v2/deals/archived", "cursor", "deals", archived=True),
     E("/api/v2/persons", "cursor", "persons"),
     E("/api/v2/organizations", "cursor", "organizations"),
     E("/api/v2/activities", "cursor", "activities"),
     E("/api/v2/products", "cursor", "products"),
-    E("/api/v2/pipelines", "cursor", "pipelines", cost=5),
-    E("/api/v2/stages", "cursor", "stages", cost=5),
+    E("/api/v2/pipelines", "cursor", "pipelines"),
+    E("/api/v2/stages", "cursor", "stages"),
     E("/api/v2/dealFields", "cursor", key="field_code"),
     E("/api/v2/personFields", "cursor", key="field_code"),
     E("/api/v2/organizationFields", "cursor", key="field_code"),
@@ -68,33 +67,33 @@ V2_LISTS = [
     E("/api/v2/deals/1/products", "cursor", spec="/deals/{id}/products"),
 ]
 V1_OFFSET = [
-    E("/v1/leads", "offset", "leads", cost=20),
-    E("/v1/leads/archived", "offset", "leads", cost=40, archived=True),
-    E("/v1/notes", "offset", "notes", cost=20),
-    E("/v1/files", "offset", "files", max_limit=100, cost=20),  # [SPEC-v1] "a maximum value of 100"
-    E("/v1/callLogs", "offset", "call_logs", max_limit=50, cost=20),  # [SPEC-v1] "The upper limit is 50"
-    E("/v1/roles", "offset", "roles", cost=20),
-    E("/v1/dealFields", "offset", cost=20, key="key"),
-    E("/v1/personFields", "offset", cost=20, key="key"),
-    E("/v1/organizationFields", "offset", cost=20, key="key"),
-    E("/v1/productFields", "offset", cost=20, key="key"),
-    E("/v1/leadFields", "offset", cost=20, key="key"),
-    E("/v1/mailbox/mailThreads", "offset", params={"folder": "inbox"}, cost=20),
+    E("/v1/leads", "offset", "leads"),
+    E("/v1/leads/archived", "offset", "leads", archived=True),
+    E("/v1/notes", "offset", "notes"),
+    E("/v1/files", "offset", "files", max_limit=100),  # [SPEC-v1] "a maximum value of 100"
+    E("/v1/callLogs", "offset", "call_logs", max_limit=50),  # [SPEC-v1] "The upper limit is 50"
+    E("/v1/roles", "offset", "roles"),
+    E("/v1/dealFields", "offset", key="key"),
+    E("/v1/personFields", "offset", key="key"),
+    E("/v1/organizationFields", "offset", key="key"),
+    E("/v1/productFields", "offset", key="key"),
+    E("/v1/leadFields", "offset", key="key"),
+    E("/v1/mailbox/mailThreads", "offset", params={"folder": "inbox"}),
     # ids repeat across item types, so one type per walk; the default clock's now is 2026-11-01 12:00
-    E("/v1/recents", "offset", params={"since_timestamp": "2026-10-02 12:00:00", "items": "deal"}, cost=20),
+    E("/v1/recents", "offset", params={"since_timestamp": "2026-10-02 12:00:00", "items": "deal"}),
 ]
 V1_PLAIN = [
-    E("/v1/users", "none", "users", cost=20),
-    E("/v1/activityFields", "none", cost=20, key="key"),
-    E("/v1/noteFields", "none", cost=20, key="key"),
-    E("/v1/activityTypes", "none", cost=20),
-    E("/v1/leadLabels", "none", cost=10),
-    E("/v1/leadSources", "none", cost=2, key="name"),
-    E("/v1/filters", "none", cost=20),
-    E("/v1/currencies", "none", cost=20),
-    E("/v1/permissionSets", "none", cost=20),
-    E("/v1/goals/find", "none", cost=20, items_key="goals"),  # [SPEC-v1] data: {"goals": [...]}
-    E("/v1/mailbox/mailThreads/1/mailMessages", "none", cost=20, spec="/mailbox/mailThreads/{id}/mailMessages"),
+    E("/v1/users", "none", "users"),
+    E("/v1/activityFields", "none", key="key"),
+    E("/v1/noteFields", "none", key="key"),
+    E("/v1/activityTypes", "none"),
+    E("/v1/leadLabels", "none"),
+    E("/v1/leadSources", "none", key="name"),
+    E("/v1/filters", "none"),
+    E("/v1/currencies", "none"),
+    E("/v1/permissionSets", "none"),
+    E("/v1/goals/find", "none", items_key="goals"),  # [SPEC-v1] data: {"goals": [...]}
+    E("/v1/mailbox/mailThreads/1/mailMessages", "none", spec="/mailbox/mailThreads/{id}/mailMessages"),
 ]
 ALL_LISTS = V2_LISTS + V1_OFFSET + V1_PLAIN
 

@@ -139,8 +139,8 @@ def test_denied_scope_is_403_scope_and_url_mismatch(make_sandbox) -> None:
     sb.deny("/api/v2/persons")
     r = _get(sb, "/api/v2/persons", {"x-api-token": sb.token})
     assert r.status_code == 403
-    assert r.json() == {"success": False, "error": "Scope and URL mismatch", "errorCode": 403} or (
-        r.json()["error"] == "Scope and URL mismatch" and r.json()["success"] is False)
+    body = r.json()
+    assert (body["success"], body["error"], body["errorCode"]) == (False, "Scope and URL mismatch", 403)
     assert _get(sb, "/api/v2/deals", {"x-api-token": sb.token}).status_code == 200
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -81,3 +82,26 @@ def test_v2_single_record_endpoint_matches_list(sandbox, ep: Endpoint) -> None:
     one = get(sandbox, f"{ep.path}/{rows[0]['id']}")
     assert one.status_code == 200, one.text[:200]
     assert one.json()["data"]["id"] == rows[0]["id"]
+
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def test_v1_leads_use_uuid_ids_iso_times_and_value_objects(sandbox) -> None:
+    # [SPEC-v1] leads: UUID ids, ISO 8601 times with milliseconds, value {"amount", "currency"} or null
+    rows = get(sandbox, "/v1/leads", limit=100).json()["data"]
+    assert rows
+    assert all(UUID.match(r["id"]) for r in rows)
+    assert all(re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$", r["add_time"]) for r in rows)
+    values = [r["value"] for r in rows if r["value"] is not None]
+    assert values and all(set(v) == {"amount", "currency"} for v in values)
+    assert all(isinstance(r["is_archived"], bool) and r["is_archived"] is False for r in rows)
+
+
+def test_users_me_names_the_company_domain(sandbox) -> None:
+    # [RD-DOMAIN] the company domain comes from GET /v1/users/me -> data.company_domain
+    body = get(sandbox, "/v1/users/me").json()
+    assert body["success"] is True
+    me = body["data"]
+    assert isinstance(me["id"], int) and me["company_domain"]
+    assert me["id"] in {u["id"] for u in get(sandbox, "/v1/users").json()["data"]}

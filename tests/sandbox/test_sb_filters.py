@@ -190,6 +190,9 @@ def test_recents_filters_by_items(make_sandbox) -> None:
     with client(sb) as c:
         recs = walk_offset(c, "/v1/recents", {"since_timestamp": since, "items": "deal"}, limit=100)
     assert recs and {r["item"] for r in recs} == {"deal"}
+    with client(sb) as c:  # [SPEC-v1] items is a multiple selection
+        both = c.get("/v1/recents", params={"since_timestamp": since, "items": "deal,person", "limit": 500}).json()
+    assert {r["item"] for r in both["data"]} == {"deal", "person"}
 
 
 def test_recents_returns_only_the_last_30_days(make_sandbox) -> None:

@@ -131,3 +131,38 @@ def test_deal_products_belong_to_the_requested_deals(sandbox) -> None:
         _assert_once(rows, "id")
         one = walk_cursor(c, f"/api/v2/deals/{rows[0]['deal_id']}/products", {}, limit=500)
     assert {r["id"] for r in one} == {r["id"] for r in rows if r["deal_id"] == rows[0]["deal_id"]}
+
+
+@pytest.mark.parametrize("params", [
+    {"status": "open,deleted", "sort_direction": "desc"},
+    {"status": "won,lost,deleted", "sort_by": "update_time", "sort_direction": "desc"},
+    {"status": "deleted", "sort_by": "add_time"},
+    {"sort_by": "update_time", "sort_direction": "desc", "updated_since": "2026-01-01T00:00:00Z"},
+    {"owner_id": "1", "sort_by": "add_time", "sort_direction": "desc"},
+], ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()))
+@pytest.mark.parametrize("path", ["/api/v2/deals", "/api/v2/deals/archived"])
+def test_cursor_pages_with_filters_and_sorts_visit_each_record_once(sandbox, path: str, params: dict) -> None:
+    if path.endswith("/archived") and "deleted" in params.get("status", ""):
+        params = {**params, "status": params["status"].replace(",deleted", "").replace("deleted", "open")}
+    with client(sandbox) as c:
+        full = walk_cursor(c, path, params, limit=500)
+        small = walk_cursor(c, path, params, limit=7)
+    _assert_once(small, "id")
+    assert ids(small) == ids(full)
+    if "status" in params:
+        assert {r["status"] if not r["is_deleted"] else "deleted" for r in full} <= set(params["status"].split(","))
+
+
+def test_cursor_is_keyset_so_deleting_a_seen_record_skips_nothing(make_sandbox) -> None:
+    # [SPEC-v2] the cursor marks "the first item on the next page" (keyset, e.g. {"field":"id","id":7}),
+    # unlike v1 offsets: removing an already-read record must not shift the next page
+    sb = make_sandbox()
+    with client(sb) as c:
+        want = ids(walk_cursor(c, "/api/v2/deals", {}, limit=500))
+        first = c.get("/api/v2/deals", params={"limit": 50}).json()
+        sb.delete("deals", first["data"][0]["id"])
+        sb.archive("deals", first["data"][1]["id"])
+        created = sb.create("deals", title="created mid-walk")
+        rest = walk_cursor(c, "/api/v2/deals", {"cursor": first["additional_data"]["next_cursor"]}, limit=50)
+    got = ids(first["data"]) + ids(rest)
+    assert got == want + [created["id"]]  # nothing skipped or repeated; the new id comes last

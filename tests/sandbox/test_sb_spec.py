@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sbkit import ALL_LISTS, Endpoint, get, load_spec, records, spec_operation
+from sbkit import ALL_LISTS, Endpoint, get, ids, load_spec, records, spec_operation
 
 # Known, documented deviations: (endpoint path, property) -> why the sandbox may omit it.
 INCLUDE_FIELDS_ONLY = "returned only when requested via include_fields [SPEC-v2]"
@@ -88,7 +88,7 @@ def _compatible(schema: dict, value: Any) -> bool:
 def test_records_match_the_official_openapi_schema(sandbox, shared_dir, ep: Endpoint) -> None:
     spec, op = _spec_for(shared_dir, ep)
     props = _item_schema(spec, op, ep)
-    r = get(sandbox, ep.path, **ep.params, **({"limit": 100} if ep.paging != "none" else {}))
+    r = get(sandbox, ep.path, **ep.params, **({"limit": ep.max_limit} if ep.paging != "none" else {}))
     assert r.status_code == 200, r.text[:200]
     rows = records(r.json(), ep)
     if not rows:
@@ -117,3 +117,37 @@ def test_allowlist_names_only_real_spec_properties(shared_dir) -> None:
             continue
         spec, op = _spec_for(shared_dir, ep)
         assert key in _item_schema(spec, op, ep), (path, key)
+
+
+def _sort_cases() -> list[tuple[Endpoint, str]]:
+    """(endpoint, sort_by value) for every v2 list endpoint whose spec documents a sort_by enum."""
+    from pathlib import Path
+
+    shared = Path(__file__).resolve().parents[3] / "shared"
+    if not (shared / "pipedrive-openapi" / "v2.yaml").exists():
+        return []
+    spec = load_spec(shared, "v2")
+    cases = []
+    for ep in ALL_LISTS:
+        op = spec_operation(spec, ep.spec_path) if ep.v2 else None
+        for prm in (op or {}).get("parameters", []):
+            prm = _resolve(spec, prm)
+            if prm.get("name") == "sort_by":
+                cases += [(ep, value) for value in prm["schema"].get("enum", [])]
+    return cases
+
+
+@pytest.mark.parametrize(("ep", "sort_by"), _sort_cases(), ids=lambda x: str(x))
+def test_every_documented_sort_by_orders_records(sandbox, ep: Endpoint, sort_by: str) -> None:
+    from sbkit import client, parse_time, walk_cursor
+
+    with client(sandbox) as c:
+        asc = walk_cursor(c, ep.path, {**ep.params, "sort_by": sort_by}, limit=500)
+        desc = walk_cursor(c, ep.path, {**ep.params, "sort_by": sort_by, "sort_direction": "desc"}, limit=500)
+    assert asc, f"{ep} has no records"
+    key = (lambda r: parse_time(r[sort_by])) if sort_by.endswith("_time") else (lambda r: r[sort_by])
+    present = [r for r in asc if r.get(sort_by) is not None]
+    assert [key(r) for r in present] == sorted(key(r) for r in present)
+    present = [r for r in desc if r.get(sort_by) is not None]
+    assert [key(r) for r in present] == sorted((key(r) for r in present), reverse=True)
+    assert sorted(ids(asc, ep.key)) == sorted(ids(desc, ep.key))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Iterator
 
 HEX = "0123456789abcdef"
 
@@ -68,7 +68,8 @@ class FakeSource:
             for i in range(0, len(rows), self.page_size):
                 page = rows[i:i + self.page_size]
                 for r in page:
-                    yield emit({"type": "RECORD", "record": {"stream": name, "data": copy.deepcopy(r), "emitted_at": 1}})
+                    record = {"stream": name, "data": copy.deepcopy(r), "emitted_at": 1}
+                    yield emit({"type": "RECORD", "record": record})
                 if mode == "incremental":
                     new_state = {"cursor": max(r.get("update_time") or "" for r in page)}
                 else:

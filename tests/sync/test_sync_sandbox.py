@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import duckdb
 import pytest
 
 from source_pipedrive import sync
+from source_pipedrive.streams import STREAMS, STREAMS_BY_NAME
 
 from .conftest import sync_args, write_config
 from .helpers import user_tables
 
-# Streams whose ids the sandbox's truth() lists, keyed by our stream (= table) name.
-TRUTH_STREAMS = ("deals", "leads", "activities", "persons", "organizations", "products", "pipelines", "stages", "users")
+# The sandbox's truth() lists the ids of every entity that is one of our streams (same names).
+CORE_STREAMS = ("deals", "leads", "activities", "persons", "organizations", "products", "pipelines", "stages", "users")
 
 
 def ids(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> set:
-    return {r[0] for r in con.execute(f'SELECT id FROM "{table}" WHERE {where}').fetchall()}
+    key = STREAMS_BY_NAME[table].primary_key
+    return {r[0] for r in con.execute(f'SELECT "{key}" FROM "{table}" WHERE {where}').fetchall()}
 
 
 def live_ids(con: duckdb.DuckDBPyConnection, table: str) -> set:
@@ -28,7 +32,9 @@ def live_ids(con: duckdb.DuckDBPyConnection, table: str) -> set:
 
 def assert_matches_truth(db, truth: dict) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
-        for name in TRUTH_STREAMS:
+        streams = [s.name for s in STREAMS if s.name in truth]
+        assert set(CORE_STREAMS) <= set(streams)
+        for name in streams:
             t = truth[name]
             assert live_ids(con, name) == set(t["live"]) | set(t["archived"]), name
             if name in ("deals", "leads"):
@@ -47,22 +53,24 @@ def test_first_sync_matches_the_sandbox_ground_truth(sandbox, config_file, tmp_p
     assert rows["deals"]["rows"] == truth["deals"]["count"] + len(truth["deals"]["deleted"])
     assert rows["persons"]["inserted"] == rows["persons"]["rows"] == truth["persons"]["count"]
     assert all(s["status"] == "complete" and s["pages"] >= 1 for s in summary["streams"])
-    assert set(user_tables(db)) == set(TRUTH_STREAMS) | {"activity_fields"}
+    assert set(user_tables(db)) == {s.name for s in STREAMS}
     with duckdb.connect(str(db), read_only=True) as con:
         # The custom-field mapping names every custom column after its Pipedrive field.
         mapped = dict(con.execute('SELECT "column", name FROM _custom_fields WHERE stream = \'deals\'').fetchall())
-        assert mapped["customer_type"] == "Customer type" and mapped["contract_value_currency"] == "Contract value (currency)"
+        assert mapped["customer_type"] == "Customer type"
+        assert mapped["contract_value_currency"] == "Contract value (currency)"
         labelled = con.execute("SELECT count(*) FROM deals WHERE customer_type IS NOT NULL"
                                " AND custom_label('deals', 'customer_type', customer_type) IS NULL").fetchone()
         assert labelled == (0,)
-        assert con.execute("SELECT count(*) FROM _state WHERE pending_sync_id IS NULL").fetchone() == (10,)
+        assert con.execute("SELECT count(*) FROM _state WHERE pending_sync_id IS NULL").fetchone() == (len(STREAMS),)
 
 
 def test_second_sync_applies_creates_updates_deletes_and_archives(make_sandbox, tmp_path):
     sb = make_sandbox()
     config = json.loads(write_config(sb, tmp_path).read_text())
     db = tmp_path / "p.duckdb"
-    first = {s.name: s for s in sync.run(config, db).streams}
+    streams = ["deals", "leads", "persons", "organizations"]
+    first = {s.name: s for s in sync.run(config, db, streams=streams).streams}
     truth = sb.truth()["streams"]
     won, gone, shelved = sorted(truth["deals"]["live"])[:3]
     person, lead = sorted(truth["persons"]["live"])[0], sorted(truth["leads"]["live"], key=str)[0]
@@ -74,8 +82,8 @@ def test_second_sync_applies_creates_updates_deletes_and_archives(make_sandbox, 
     sb.update("persons", person, name="Renamed Person")
     sb.archive("leads", lead)
 
-    second = {s.name: s for s in sync.run(config, db).streams}
-    assert all(s.mode == "incremental" for s in second.values() if s.name != "activity_fields")
+    second = {s.name: s for s in sync.run(config, db, streams=streams).streams}
+    assert all(s.mode == "incremental" for s in second.values())
     assert (second["deals"].inserted, second["deals"].updated) == (1, 3)
     assert second["deals"].rows == first["deals"].rows + 1
     assert (second["persons"].inserted, second["persons"].updated) == (0, 1)
@@ -89,7 +97,10 @@ def test_second_sync_applies_creates_updates_deletes_and_archives(make_sandbox, 
             "Created after the first sync", 1234.5)
         assert con.execute("SELECT name FROM persons WHERE id = ?", [person]).fetchone() == ("Renamed Person",)
         assert con.execute("SELECT is_archived FROM leads WHERE id = ?", [lead]).fetchone() == (True,)
-    assert_matches_truth(db, sb.truth()["streams"])
+        truth = sb.truth()["streams"]
+        for name in streams:
+            assert live_ids(con, name) == set(truth[name]["live"]) | set(truth[name]["archived"]), name
+        assert ids(con, "deals", "is_deleted") == set(truth["deals"]["deleted"])
 
 
 def test_full_refresh_drops_rows_that_vanished_upstream(make_sandbox, tmp_path):
@@ -149,3 +160,52 @@ def test_primary_keys_are_unique(sandbox, config_file, tmp_path, stream):
     sync.main(sync_args(config_file, db, streams=stream))
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(f"SELECT count(*) = count(DISTINCT id) FROM {stream}").fetchone() == (True,)
+
+
+def test_spent_daily_budget_keeps_what_was_read_and_the_next_run_finishes(make_sandbox, tmp_path, capsys):
+    sb = make_sandbox(daily_tokens=90)
+    config, db = write_config(sb, tmp_path), tmp_path / "p.duckdb"
+    args = sync_args(config, db, streams="deals,persons,organizations", as_json=True)
+    assert sync.main(args) == 1
+    out, err = capsys.readouterr()
+    first = json.loads(out)
+    assert first["status"] == "failed" and "daily API token budget" in first["error"]
+    assert err.startswith("error: ") and "daily API token budget" in err and len(err.splitlines()) == 1
+    assert 0 < sum(s["rows"] for s in first["streams"]) < sum(sb.truth()["streams"][n]["count"]
+                                                               for n in ("deals", "persons", "organizations"))
+    sb.configure(daily_tokens=None)  # the budget refilled
+    assert sync.main(args) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["status"] == "succeeded"
+    truth = sb.truth()["streams"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        for name in ("persons", "organizations"):
+            assert live_ids(con, name) == set(truth[name]["live"])
+        assert live_ids(con, "deals") == set(truth["deals"]["live"]) | set(truth["deals"]["archived"])
+
+
+def test_a_database_locked_by_another_process_is_a_one_line_error(sandbox, config_file, tmp_path, capsys):
+    db = tmp_path / "p.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
+                               " print('locked', flush=True); time.sleep(60)", str(db)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        code = sync.main(sync_args(config_file, db, streams="stages"))
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith(f"error: cannot open {db}") and len(err.splitlines()) == 1
+
+
+def test_refreshed_oauth_tokens_are_saved_back_to_the_config_file(sandbox, tmp_path, capsys):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"credentials": {"auth_type": "oauth2", **sandbox.oauth}, "base_url": sandbox.url}))
+    config.chmod(0o600)
+    assert sync.main(sync_args(config, tmp_path / "p.duckdb", streams="stages")) == 0
+    saved = json.loads(config.read_text())
+    assert saved["credentials"]["access_token"] and saved["credentials"]["token_expiry_date"]
+    assert saved["credentials"]["refresh_token"] == sandbox.oauth["refresh_token"]
+    assert saved["base_url"] == sandbox.url and config.stat().st_mode & 0o777 == 0o600
+    assert sync.main(sync_args(config, tmp_path / "p.duckdb", streams="stages")) == 0  # the saved token works

@@ -5,11 +5,12 @@ from __future__ import annotations
 from source_pipedrive.http.auth import ApiTokenAuth, OAuth2Auth
 from source_pipedrive.http.client import Client
 from source_pipedrive.http.pagination import Page, cursor_pages, offset_pages, single_page
-from source_pipedrive.http.ratelimit import RateLimiter
+from source_pipedrive.http.ratelimit import Cancelled, RateLimiter
 from source_pipedrive.http.redact import Redactor
 
 __all__ = [
     "ApiTokenAuth",
+    "Cancelled",
     "Client",
     "OAuth2Auth",
     "Page",

@@ -26,12 +26,15 @@ from source_pipedrive.errors import (
     StreamError,
 )
 from source_pipedrive.http import retry
-from source_pipedrive.http.ratelimit import RateLimiter
+from source_pipedrive.http.ratelimit import RateLimiter, header_number as _num
 from source_pipedrive.http.redact import Redactor
 from source_pipedrive.http.urls import check_url, is_loopback, user_agent
 
-# After an HTML 403 block page, how long the other threads hold off (the block lasts about this long).
+# After an HTML 403 block page, how long every thread refuses to send (the block lasts about this long).
 BLOCK_PAUSE = 30.0
+# The heaviest single request costs 80 tokens (/deals/summary/archived [RD-RATE]); with fewer left, a 429
+# is the daily budget.
+MAX_REQUEST_COST = 80
 
 
 class Auth(Protocol):
@@ -108,7 +111,11 @@ class Client:
                 return body
             if verdict.action == retry.REFRESH and not refreshed:
                 refreshed = True
-                if self.auth.refresh(sent):
+                try:
+                    renewed = self.auth.refresh(sent)
+                except ServerError as e:  # the token endpoint is down: back off and try it all again
+                    exc, verdict, refreshed, renewed = e, retry.for_exception(e), False, False
+                if renewed:
                     self._emit("info", f"{where}: 401, renewed the OAuth access token; sending again")
                     continue
             if verdict.action == retry.RATE:
@@ -123,11 +130,12 @@ class Client:
                     f"{where}: {verdict.reason}; retry {failures}/{self.max_retries} in {delay:.2f} s",
                 )
                 self._wait(f"retry after {verdict.reason}", delay)
-                self._sleep(delay)
+                self.limiter.pause(delay, self._sleep)
                 continue
             if verdict.error is BlockedError:
-                # Keep every other thread quiet too: more requests would only prolong the block.
-                self.limiter.cooldown(BLOCK_PAUSE, self._clock())
+                # Every other thread now fails fast instead of sending: more requests would only
+                # prolong the block [RD-RATE].
+                self.limiter.block(BLOCK_PAUSE, self._clock())
             raise self._fail(verdict, where, resp, exc, failures)
 
     def _attempt(
@@ -187,19 +195,15 @@ class Client:
         h = resp.headers
         daily = _num(h, "x-daily-ratelimit-token-remaining")
         burst_room = _num(h, "x-ratelimit-remaining")
-        if daily is not None and daily <= 0:
-            self._exhaust(where, "x-daily-ratelimit-token-remaining is 0")
-        if burst_room is not None and burst_room > 0:
-            # Refused although the burst window has room: only the daily budget can explain it.
-            self._exhaust(where, "refused with room left in the burst window")
-        if burst_room is None:
-            # Pipedrive announces the burst window on its answers [RD-RATE]; a 429 without it is
-            # about the daily budget when the daily headers are there (fewer tokens left than this
-            # request costs), or when it comes again right after a full cooldown.
-            if daily is not None:
-                self._exhaust(where, f"{daily:.0f} tokens left, fewer than this request costs")
-            if cooldowns > 1:
-                self._exhaust(where, "refused again after a full cooldown")
+        if daily is not None and daily < MAX_REQUEST_COST:
+            # Fewer tokens left than the heaviest request costs: the budget, not the burst window.
+            self._exhaust(where, f"{daily:.0f} tokens left")
+        if cooldowns > 1 and (burst_room is None or burst_room > 0):
+            # Refused again right after waiting out a full cooldown, while the burst window has
+            # room (or is not announced): only the daily budget explains that. A single 429 with
+            # room is not enough: it is also the answer to a request that arrived during a
+            # cooldown another client on the same token caused.
+            self._exhaust(where, "refused again after a full cooldown, with room in the burst window")
         if cooldowns > self.max_cooldowns:
             raise ServerError(self._redact(f"{where}: still rate limited after {self.max_cooldowns} cooldowns"))
         # The limiter already started the cooldown when it observed the 429.
@@ -246,7 +250,8 @@ class Client:
             parts.append(f"after {failures} retries")
         internal = f"{type(exc).__name__}: {exc}" if exc is not None else None
         message = self._redact(" - ".join(parts))
-        self._emit("error", message)
+        # The exception carries the news; the caller decides whether it is an error (a 404 may not be).
+        self._emit("debug", message)
         kind = verdict.error or ServerError
         return kind(message, internal=self._redact(internal) if internal else None)
 
@@ -298,12 +303,3 @@ def _api_message(resp: httpx.Response) -> str | None:
         return f"{message} ({info})"
     return str(message) if message else None
 
-
-def _num(headers: Mapping[str, str], name: str) -> float | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None

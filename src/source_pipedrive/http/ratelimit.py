@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from source_pipedrive.errors import RateLimitExhausted
+from source_pipedrive.errors import BlockedError, RateLimitExhausted, TransientError
 
 WINDOW = 2.0  # [RD-RATE]: "burst limit per token in a rolling 2-second window"
 # Our send time is taken before the bytes leave; the server stamps arrival a little later. This slack
@@ -24,7 +24,16 @@ WINDOW = 2.0  # [RD-RATE]: "burst limit per token in a rolling 2-second window"
 SLACK = 0.05
 
 
-def _num(headers: Mapping[str, str], name: str) -> float | None:
+# Waits are slept in slices this long, so cancel() takes effect promptly even mid-cooldown.
+SLICE = 0.25
+
+
+class Cancelled(TransientError):
+    """The sync is stopping (RateLimiter.cancel): the request was not sent."""
+
+
+def header_number(headers: Mapping[str, str], name: str) -> float | None:
+    """A numeric header as a float, or None when absent or not a number."""
     value = headers.get(name)
     if value is None:
         return None
@@ -40,7 +49,7 @@ def _cooldown_seconds(headers: Mapping[str, str]) -> float:
     [RD-RATE] documents x-ratelimit-reset; Retry-After only appears in older docs [OLD-RB].
     """
     for name in ("x-ratelimit-reset", "retry-after"):
-        value = _num(headers, name)
+        value = header_number(headers, name)
         if value is not None and value > 0:
             return value
     return WINDOW
@@ -65,6 +74,10 @@ class RateLimiter:
         self._probe = False  # one request is finding out the limit; the others wait for its headers
         self._learned = limit is not None
         self._exhausted: tuple[datetime | None, float] | None = None  # (resets_at, until on our clock)
+        self._blocked_until = 0.0  # after an HTML 403 block page: refuse, do not send [RD-RATE]
+        self._inflight = 0  # sent, answer not seen yet
+        self._server_left: int | None = None  # x-ratelimit-remaining of the latest answer
+        self._cancelled = False
 
     # -- sending ---------------------------------------------------------------------------------
 
@@ -74,25 +87,60 @@ class RateLimiter:
         sleep: Callable[[float], None],
         on_wait: Callable[[str, float], None] | None = None,
     ) -> None:
-        """Block until a request may be sent; raise RateLimitExhausted once the daily budget is gone."""
+        """Block until a request may be sent.
+
+        Raises Cancelled after cancel(), BlockedError while a block page is in force, and
+        RateLimitExhausted once the daily budget is gone; none of these sends anything.
+        """
+        announced: tuple[str, float] | None = None
         while True:
             with self._cond:
                 now = clock()
-                self._raise_if_exhausted(now)
-                if not self._learned and self._probe:
-                    # The first response tells us the limit; until then one request at a time, so a
-                    # pool of workers starting together does not overrun a small burst limit.
+                self._raise_if_stopped(now)
+                if (not self._learned and self._probe) or (
+                    self._server_left is not None and self._inflight >= max(1, self._server_left)
+                ):
+                    # Never have more requests in flight than the server last said it would take:
+                    # the first answer tells us the limit, and after a 429 (remaining 0) one request
+                    # probes alone. Requests already under way when a 429 lands count as sending
+                    # through the cooldown, which is what gets a token blocked [RD-RATE].
                     self._cond.wait(0.05)
                     continue
                 wait, reason = self._wait_needed(now)
                 if wait <= 0:
                     self._sent.append(now)
+                    self._inflight += 1
                     if not self._learned:
                         self._probe = True
                     return
-            if on_wait is not None:
+            # Announce each wait once, not each slice of it.
+            target = now + wait
+            if on_wait is not None and (announced is None or announced[0] != reason or target > announced[1] + 0.01):
                 on_wait(reason, wait)
-            sleep(wait)
+            announced = (reason, target)
+            sleep(min(wait, SLICE))
+
+    def pause(self, seconds: float, sleep: Callable[[float], None]) -> None:
+        """Sleep `seconds` (a retry backoff) in slices, stopping early with Cancelled after cancel()."""
+        left = seconds
+        while left > 0:
+            if self._cancelled:
+                raise Cancelled("the sync is stopping; the request was not retried")
+            step = min(left, SLICE)
+            sleep(step)
+            left -= step
+
+    def cancel(self) -> None:
+        """Stop: every waiting and future acquire() raises Cancelled. For a sync that has failed."""
+        with self._cond:
+            self._cancelled = True
+            self._cond.notify_all()
+
+    def block(self, seconds: float, now: float) -> None:
+        """After an HTML 403 block page: refuse every request for `seconds` instead of sending it."""
+        with self._cond:
+            self._blocked_until = max(self._blocked_until, now + seconds)
+            self._cond.notify_all()
 
     def _wait_needed(self, now: float) -> tuple[float, str]:
         if now < self._cooldown_until:
@@ -125,14 +173,17 @@ class RateLimiter:
         between seeing the response and honouring it.
         """
         with self._cond:
+            self._inflight = max(0, self._inflight - 1)
             if status == 429:
                 self._start_cooldown(_cooldown_seconds(headers or {}), now)
             if headers is not None:
-                limit = _num(headers, "x-ratelimit-limit")
-                remaining = _num(headers, "x-ratelimit-remaining")
-                reset = _num(headers, "x-ratelimit-reset")
+                limit = header_number(headers, "x-ratelimit-limit")
+                remaining = header_number(headers, "x-ratelimit-remaining")
+                reset = header_number(headers, "x-ratelimit-reset")
                 if limit is not None and limit > 0:
                     self.limit = int(limit)
+                if remaining is not None:
+                    self._server_left = int(remaining)
                 if self.limit is not None and remaining is not None:
                     # The server counts requests we did not send (another process on the same
                     # token): let them occupy our window too, as if sent now (the safe side).
@@ -144,13 +195,13 @@ class RateLimiter:
                     # wait for its announced reset. A reset of 0 means "under a second".
                     hold = reset if reset is not None and reset > 0 else self.window / 2
                     self._full_until = max(self._full_until, now + hold + SLACK)
-                daily = _num(headers, "x-daily-ratelimit-token-remaining")
+                daily = header_number(headers, "x-daily-ratelimit-token-remaining")
                 if daily is not None:
                     self.daily_remaining = int(daily)
-                daily_limit = _num(headers, "x-daily-ratelimit-token-limit")
+                daily_limit = header_number(headers, "x-daily-ratelimit-token-limit")
                 if daily_limit is not None:
                     self.daily_limit = int(daily_limit)
-            if self._probe:
+            if self._probe or self.limit is not None:
                 self._probe = False
                 self._learned = True
             self._cond.notify_all()
@@ -177,7 +228,14 @@ class RateLimiter:
             self._exhausted = (resets_at, until)
             self._cond.notify_all()
 
-    def _raise_if_exhausted(self, now: float) -> None:
+    def _raise_if_stopped(self, now: float) -> None:
+        if self._cancelled:
+            raise Cancelled("the sync is stopping; the request was not sent")
+        if now < self._blocked_until:
+            raise BlockedError(
+                "Pipedrive's edge is blocking this token (HTML 403 after requests during a 429 cooldown); "
+                f"not sending for another {self._blocked_until - now:.0f} s"
+            )
         if self._exhausted is None:
             return
         resets_at, until = self._exhausted

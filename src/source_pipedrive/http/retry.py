@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -83,8 +84,30 @@ def for_status(status: int, html: bool = False) -> Verdict:
     return Verdict(FAIL, f"unexpected HTTP {status}", StreamError)
 
 
+# A certificate that fails verification will not heal by retrying; say what it is.
+CERTIFICATE = Verdict(
+    FAIL,
+    "TLS certificate verification failed for the base URL (is it the right host? a proxy that "
+    "intercepts TLS needs its CA in SSL_CERT_FILE)",
+    ConfigError,
+)
+
+
 def for_exception(exc: BaseException) -> Verdict:
+    if _certificate_failure(exc):
+        return CERTIFICATE
     for kind, verdict in EXCEPTIONS:
         if isinstance(exc, kind):
             return verdict
     return Verdict(FAIL, type(exc).__name__, ServerError)
+
+
+def _certificate_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(link):
+            return True
+        link = link.__cause__ or link.__context__
+    return False

@@ -5,9 +5,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import account, contacts, sales
+from . import account, contacts, engagement, fieldlists, sales, settings
 
-_SCHEMAS: dict[str, dict[str, Any]] = {**sales.SCHEMAS, **contacts.SCHEMAS, **account.SCHEMAS}
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    **sales.SCHEMAS,
+    **contacts.SCHEMAS,
+    **account.SCHEMAS,
+    **engagement.SCHEMAS,
+    **settings.SCHEMAS,
+    **fieldlists.SCHEMAS,
+}
 STREAM_NAMES: tuple[str, ...] = tuple(sorted(_SCHEMAS))
 
 

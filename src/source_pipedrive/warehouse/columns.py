@@ -11,11 +11,14 @@ from typing import Any, Iterable, Mapping
 # records add companions such as `<key>_currency` / `<key>_until` for composite types ([SPEC-v1]).
 CUSTOM_KEY = re.compile(r"^([0-9a-f]{40})(?:_([a-z0-9_]+))?$")
 # The source's description of a custom property: "Custom field 'Name' (enum)[, part 'p'][; options: 1=A, 2=B]".
-DESCRIPTION = re.compile(r"^Custom field '(?P<name>.*)' \((?P<type>[a-z_]+)\)(?:, part '[^']*')?(?:; options: (?P<options>.*))?$", re.S)
+DESCRIPTION = re.compile(
+    r"^Custom field '(?P<name>.*)' \((?P<type>[a-z_]+)\)(?:, part '[^']*')?(?:; options: (?P<options>.*))?$", re.S)
 OPTION = re.compile(r"(?:^|, )([^=,]+)=")
 # The loader's own columns: the sync that last wrote the row, when it was read, a hash of the record.
 META_COLUMNS = (("_sync_id", "BIGINT"), ("_extracted_at", "TIMESTAMPTZ"), ("_record_hash", "UBIGINT"))
 MAX_NAME = 63
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l",
+                       "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH"})
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def sql_type(schema: Any) -> str:
 
 def snake(name: str) -> str:
     """'Contract value (€)' -> 'contract_value'; accents folded, never empty, never a leading digit."""
-    text = unicodedata.normalize("NFKD", str(name))
+    text = unicodedata.normalize("NFKD", str(name).translate(_FOLD))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:MAX_NAME].rstrip("_")
     if not text:

@@ -13,6 +13,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+STATUS_STYLE = {"running": "cyan", "complete": "green", "failed": "red", "incomplete": "yellow"}
 WAIT_SECONDS = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*s\b")
 
 
@@ -100,7 +101,7 @@ class Display:
         for head in ("stream", "status", "records", "pages", "time"):
             table.add_column(head, justify="left" if head in ("stream", "status") else "right")
         for s in self.stats.values():
-            style = {"running": "cyan", "complete": "green", "failed": "red", "incomplete": "yellow"}.get(s.status, "dim")
+            style = STATUS_STYLE.get(s.status, "dim")
             table.add_row(s.name, Text(s.status, style=style), f"{s.records:,}", f"{s.pages:,}", f"{s.seconds:.1f}s")
         parts: list[Any] = [table]
         if self.waits.count:
@@ -111,7 +112,7 @@ class Display:
 
 # incr: only changes since the saved cursor; full: everything (rows not seen are removed at the end).
 SHORT_MODE = {"incremental": "incr", "full read": "full", "full read (resumed)": "resume", "full refresh": "full"}
-SHORT_STATUS = {"complete": "ok", "waiting": "not run"}
+SHORT_STATUS = {"complete": "ok", "incomplete": "partial", "waiting": "not run"}
 
 
 def summary_table(stats: Iterable[StreamStats], title: str = "sync summary") -> Table:

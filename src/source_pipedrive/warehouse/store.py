@@ -72,6 +72,7 @@ class Warehouse:
         self.con.execute("SET TimeZone = 'UTC'")  # v1 datetimes are UTC without an offset [RD-DATE]
         self._tmp = tempfile.mkdtemp(prefix="pipedrive-sync-")
         self._page_file = os.path.join(self._tmp, "page.ndjson")
+        self._keys_file = os.path.join(self._tmp, "keys.ndjson")
         self._transaction(lambda: [self.con.execute(sql) for sql in META_DDL])
 
     def close(self) -> None:
@@ -176,9 +177,7 @@ class Warehouse:
         were not seen by the full read that just completed, so they are gone upstream.
         """
         if rows:
-            # One bulk load per page: ndjson on local disk, parsed once per record by DuckDB.
-            with open(self._page_file, "wb") as fh:
-                fh.write(b"\n".join(_line(d, t) for d, t in rows))
+            self._write_page(plan, rows)
 
         def work() -> PageResult:
             inserted = updated = removed = 0
@@ -198,6 +197,23 @@ class Warehouse:
 
         return self._transaction(work)
 
+    def _write_page(self, plan: TablePlan, rows: list[tuple[Any, int]]) -> None:
+        """One bulk load per page, Arrow-free: records as ndjson for DuckDB to parse once each, and
+        their keys with a content hash in a small side file, so matching never re-parses records."""
+        key_paths = [c.path for name in plan.primary_key for c in plan.columns if c.name == name]
+        lines, keys = [], []
+        dumps = orjson.dumps
+        for data, emitted_at in rows:
+            body = dumps(data)
+            digest = int.from_bytes(blake2b(body, digest_size=8).digest(), "big")
+            lines.append(b'{"h":%d,"t":%d,"d":%s}' % (digest, int(emitted_at), body))
+            if key_paths:
+                keys.append(dumps({"h": digest, **{f"k{i}": _dig(data, p) for i, p in enumerate(key_paths)}}))
+        with open(self._page_file, "wb") as fh:
+            fh.write(b"\n".join(lines))
+        with open(self._keys_file, "wb") as fh:
+            fh.write(b"\n".join(keys))
+
     def _upsert(self, plan: TablePlan, sync_id: int) -> tuple[int, int]:
         """Returns (changed, inserted). Rows are typed by one json_transform per record, which turns
         a value of the wrong shape into NULL instead of failing the page."""
@@ -208,11 +224,11 @@ class Warehouse:
         names = [quote(n) for n in plan.column_names()]
         matched = changed = 0
         if plan.primary_key and self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
-            keys = [c for c in plan.columns if c.name in plan.primary_key]
-            picks = ", ".join(f"TRY_CAST(json_extract_string(json, {_literal(_json_path(('d',) + c.path))})"
-                              f" AS {c.sql_type}) AS {quote(c.name)}" for c in keys)
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _keys AS SELECT {picks},"
-                             f" CAST(json_extract(json, '$.h') AS UBIGINT) AS h FROM {_reader(page)}")
+            keys = [c for name in plan.primary_key for c in plan.columns if c.name == name]
+            picks = ", ".join(f"TRY_CAST(k{i} AS {c.sql_type}) AS {quote(c.name)}" for i, c in enumerate(keys))
+            spec = ", ".join([f"'k{i}': 'VARCHAR'" for i in range(len(keys))] + ["'h': 'UBIGINT'"])
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _keys AS SELECT {picks}, h FROM read_ndjson("
+                             f"{_literal(self._keys_file)}, columns = {{{spec}}}, format = 'newline_delimited')")
             on = " AND ".join(f"{table}.{quote(k.name)} = _keys.{quote(k.name)}" for k in keys)
             # "updated" counts rows whose content changed: the inclusive cursor re-sends boundary rows.
             matched, changed = self.con.execute(
@@ -226,18 +242,14 @@ class Warehouse:
         return int(changed), int(total) - int(matched)
 
 
-def _line(data: Any, emitted_at: int) -> bytes:
-    body = orjson.dumps(data)
-    digest = int.from_bytes(blake2b(body, digest_size=8).digest(), "big")
-    return b'{"h":%d,"t":%d,"d":%s}' % (digest, int(emitted_at), body)
+def _dig(data: Any, path: tuple[str, ...]) -> Any:
+    for step in path:
+        data = data.get(step) if isinstance(data, dict) else None
+    return data
 
 
 def _reader(page_literal: str) -> str:
     return f"read_ndjson_objects({page_literal}, maximum_object_size = 1073741824)"
-
-
-def _json_path(path: tuple[str, ...]) -> str:
-    return "$." + ".".join('"' + step.replace('\\', '\\\\').replace('"', '\\"') + '"' for step in path)
 
 
 def _value(col: Column) -> str:
