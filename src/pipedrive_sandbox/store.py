@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, insort
 from typing import Callable
 
 from . import extras, makers
@@ -109,11 +110,41 @@ class Table:
             self.indexes[(coll, key)] = idx
         return idx
 
-    def touch(self, i: int) -> None:
+    def snapshot(self, i: int) -> tuple[int, int, int]:
+        """(state, update_time, add_time) of a row before a change, so touch() can move its index entries."""
+        return self.state[i], self.upd[i], self.add[i]
+
+    def touch(self, i: int, before: tuple[int, int, int] | None = None) -> None:
+        """Drop a changed row's cached bytes and move it in the id/update_time/add_time indexes.
+
+        Indexes are replaced copy-on-write, so a page being built from the old list stays consistent;
+        other sort keys (and leads, ordered by milliseconds) are simply rebuilt on next use.
+        """
         self.ver += 1
         for shape in ("v2", "v1", "v1lead"):
             self.cache.pop((i, shape), None)
-        self.indexes.clear()
+        if before is None or self.name == "leads":
+            self.indexes.clear()
+            return
+        old_state, old_upd, old_add = before
+        for (coll, key), idx in list(self.indexes.items()):
+            if key not in ("id", "update_time", "add_time"):
+                del self.indexes[(coll, key)]
+                continue
+            in_old, in_new = old_state == coll, self.state[i] == coll
+            if not (in_old or in_new):
+                continue
+            cp = idx.copy()
+            if in_old:
+                old = ({"update_time": old_upd, "add_time": old_add}.get(key, i), i)
+                pos = bisect_left(cp, old)
+                if pos == len(cp) or cp[pos] != old:
+                    del self.indexes[(coll, key)]    # not where expected: rebuild instead
+                    continue
+                del cp[pos]
+            if in_new:
+                insort(cp, (self.sort_value(i, key), i))
+            self.indexes[(coll, key)] = cp
 
 
 class Store:
@@ -168,7 +199,7 @@ class Store:
             self._apply(name, rec, fields)
             if t.ext is not None:
                 t.ext[str(rec["id"])] = i
-            t.touch(i)
+            t.touch(i, (-1, 0, 0))
             return name, rec["id"]
 
     def _apply(self, name: str, rec: dict, fields: dict) -> None:
@@ -215,12 +246,13 @@ class Store:
                     rec["update_time"] = now
                 return name, rec["id"]
             t, i = self._row(name, ext_id)
+            before = t.snapshot(i)
             rec = t.get(i)
             self._apply(name, rec, fields)
-            self._stamp(t, i, rec, now)
+            self._stamp(t, i, rec, now, before)
             return name, rec["id"]
 
-    def _stamp(self, t: Table, i: int, rec: dict, now: int) -> None:
+    def _stamp(self, t: Table, i: int, rec: dict, now: int, before: tuple[int, int, int]) -> None:
         t.upd[i] = now
         rec["update_time"] = now
         if "_upd_ms" in rec:
@@ -228,7 +260,7 @@ class Store:
         if t.name == "deals" and rec.get("status") in ("won", "lost") and rec.get("close_time") is None:
             rec["close_time"] = now
             rec["won_time" if rec["status"] == "won" else "lost_time"] = now
-        t.touch(i)
+        t.touch(i, before)
 
     def setting(self, name: str, ext_id: object) -> dict:
         for rec in self.settings[name]:
@@ -246,6 +278,7 @@ class Store:
                 self.settings[name].remove(self.setting(name, ext_id))
                 return
             t, i = self._row(name, ext_id)
+            before = t.snapshot(i)
             rec = t.get(i)
             t.state[i], t.stime[i] = DELETED, now
             rec.update(is_deleted=True, delete_time=now)
@@ -254,7 +287,7 @@ class Store:
             if name == "users":      # users are deactivated, never removed from /v1/users
                 t.state[i] = LIVE
                 rec.update(active_flag=False, activated=False)
-            self._stamp(t, i, rec, now)
+            self._stamp(t, i, rec, now, before)
 
     def archive(self, name: str, ext_id: object) -> None:
         name = entity_name(name)
@@ -264,10 +297,11 @@ class Store:
         with self.lock:
             self._changed()
             t, i = self._row(name, ext_id)
+            before = t.snapshot(i)
             rec = t.get(i)
             t.state[i], t.stime[i] = ARCHIVED, now
             rec.update(is_archived=True, archive_time=now)
-            self._stamp(t, i, rec, now)
+            self._stamp(t, i, rec, now, before)
 
     # ---- ground truth ------------------------------------------------------------------------------
     def truth(self) -> dict:

@@ -55,6 +55,8 @@ def _pages(client: Client, stream: Stream, part: Part, since: datetime | None) -
         pages = _keyset_pages(client, stream, part.path, params, since)
     elif stream.paging == "offset":
         pages = (p.records for p in offset_pages(client, part.path, params, limit=stream.page_size))
+    elif stream.records_key:
+        pages = ((p.body.get("data") or {}).get(stream.records_key) or [] for p in single_page(client, part.path, params))
     else:
         pages = (p.records for p in single_page(client, part.path, params))
     for records in pages:

@@ -28,6 +28,7 @@ from .errors import (
     TransientError,
 )
 from .extract import read_stream
+from .http import Cancelled
 from .session import open_client
 from .state import initial_state, parse_state
 from .streams import STREAMS_BY_NAME, Stream
@@ -129,7 +130,7 @@ class _Run:
                 yield from batch
         finally:
             self.abandoned.set()
-            self.stop.set()
+            self._stop_all(client)
             for w in workers:
                 w.join(timeout=5)
             client.close()
@@ -189,12 +190,14 @@ class _Run:
                 self._put([protocol.stream_status(name, "COMPLETE")])
         except _Abandoned:
             raise
+        except Cancelled:  # another stream failed the sync while this one waited to send
+            self._put([protocol.stream_status(name, "INCOMPLETE", **self._reason())])
         except FATAL as error:
             error.stream = error.stream or name
             with self.lock:
                 if self.fatal is None:
                     self.fatal = error
-            self.stop.set()
+            self._stop_all(client)
             self._put([protocol.stream_status(name, "INCOMPLETE", **self._reason())])
         except (StreamError, TransientError) as error:
             error.stream = name
@@ -205,6 +208,12 @@ class _Run:
             wrapped.__cause__ = error
             self.failed.append(wrapped)
             self._put([protocol.error_trace(error, stream=name), protocol.stream_status(name, "INCOMPLETE")])
+
+    def _stop_all(self, client) -> None:
+        """Stop every worker after its page, and wake those waiting on the rate limiter: a sync
+        that has failed sends nothing more (a blocked or exhausted token must stay quiet)."""
+        self.stop.set()
+        client.limiter.cancel()
 
     def _reason(self) -> dict:
         if isinstance(self.fatal, RateLimitExhausted) and self.fatal.resets_at is not None:

@@ -40,6 +40,7 @@ class Stream:
     primary_key: str = "id"
     page_size: int = 500  # the maximum both API versions allow ([RD-PAG]); /v1/files 100, /v1/callLogs 50
     params: tuple[tuple[str, str], ...] = NO_PARAMS
+    records_key: str | None = None  # the list sits one level down, in data.<key> (/v1/goals/find, [SPEC-v1])
 
     @property
     def incremental(self) -> bool:
@@ -53,6 +54,11 @@ class Stream:
     def parts(self, incremental: bool) -> tuple[Part, ...]:
         main = Part("main", self.path, self.params)
         return (main,) + tuple(p for p in self.extra_parts if incremental or not p.incremental_only)
+
+
+def listing(name: str, path: str, *, paging: str = "none", **differences) -> Stream:
+    """A full-refresh-only stream: reference data and settings, read whole every time."""
+    return Stream(name, path, paging=paging, cursor=None, since_param=None, sort=NO_PARAMS, **differences)
 
 
 STREAMS: tuple[Stream, ...] = (
@@ -77,7 +83,7 @@ STREAMS: tuple[Stream, ...] = (
         extra_parts=(Part("archived", "/v1/leads/archived"),),  # [CL-ARCH]
     ),
     Stream("activities", "/api/v2/activities"),
-    Stream("activity_fields", "/v1/activityFields", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
+    listing("activity_fields", "/v1/activityFields"),
     Stream("persons", "/api/v2/persons", fields_path="/api/v2/personFields"),
     Stream("organizations", "/api/v2/organizations", fields_path="/api/v2/organizationFields"),
     Stream("products", "/api/v2/products", fields_path="/api/v2/productFields"),
@@ -90,34 +96,38 @@ STREAMS: tuple[Stream, ...] = (
     Stream("notes", "/v1/notes", paging="offset", sort=(("sort", "update_time ASC"),)),
     # /v1/files takes sort (id, update_time) but no time filter, and limit <= 100 ([SPEC-v1]).
     Stream("files", "/v1/files", paging="offset", since_param=None, sort=(("sort", "update_time ASC"),), page_size=100),
-    Stream("call_logs", "/v1/callLogs", paging="offset", cursor=None, since_param=None, sort=NO_PARAMS, page_size=50),
+    listing("call_logs", "/v1/callLogs", paging="offset", page_size=50),
     # `folder` is required ([SPEC-v1]): one part per folder, inbox first.
-    Stream(
+    listing(
         "mail_threads",
         "/v1/mailbox/mailThreads",
         paging="offset",
-        cursor=None,
-        since_param=None,
-        sort=NO_PARAMS,
         params=(("folder", "inbox"),),
         extra_parts=tuple(Part(f, "/v1/mailbox/mailThreads", (("folder", f),)) for f in ("drafts", "sent", "archive")),
     ),
     # Small settings lists: one unpaginated response each, except roles ([SPEC-v1]).
-    Stream("activity_types", "/v1/activityTypes", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
-    Stream("currencies", "/v1/currencies", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
-    Stream("lead_labels", "/v1/leadLabels", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
-    Stream("lead_sources", "/v1/leadSources", paging="none", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="name"),
-    Stream("filters", "/v1/filters", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
-    Stream("permission_sets", "/v1/permissionSets", paging="none", cursor=None, since_param=None, sort=NO_PARAMS),
-    Stream("roles", "/v1/roles", paging="offset", cursor=None, since_param=None, sort=NO_PARAMS),
+    listing("activity_types", "/v1/activityTypes"),
+    listing("currencies", "/v1/currencies"),
+    listing("lead_labels", "/v1/leadLabels"),
+    listing("lead_sources", "/v1/leadSources", primary_key="name"),  # its records have no id
+    listing("filters", "/v1/filters"),
+    listing("permission_sets", "/v1/permissionSets"),
+    listing("roles", "/v1/roles", paging="offset"),
+    # /v1/goals/find answers data: {goals: [...]} and defaults to is_active=true ([SPEC-v1]): ask for both.
+    listing(
+        "goals",
+        "/v1/goals/find",
+        records_key="goals",
+        params=(("is_active", "true"),),
+        extra_parts=(Part("inactive", "/v1/goals/find", (("is_active", "false"),)),),
+    ),
     # Field definitions: v2 lists have no id (field_code is the key); v1 built-in fields have null ids.
-    Stream("deal_fields", "/api/v2/dealFields", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="field_code"),
-    Stream("person_fields", "/api/v2/personFields", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="field_code"),
-    Stream("organization_fields", "/api/v2/organizationFields", cursor=None, since_param=None, sort=NO_PARAMS,
-           primary_key="field_code"),
-    Stream("product_fields", "/api/v2/productFields", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="field_code"),
-    Stream("lead_fields", "/v1/leadFields", paging="offset", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="key"),
-    Stream("note_fields", "/v1/noteFields", paging="none", cursor=None, since_param=None, sort=NO_PARAMS, primary_key="key"),
+    listing("deal_fields", "/api/v2/dealFields", paging="cursor", primary_key="field_code"),
+    listing("person_fields", "/api/v2/personFields", paging="cursor", primary_key="field_code"),
+    listing("organization_fields", "/api/v2/organizationFields", paging="cursor", primary_key="field_code"),
+    listing("product_fields", "/api/v2/productFields", paging="cursor", primary_key="field_code"),
+    listing("lead_fields", "/v1/leadFields", paging="offset", primary_key="key"),
+    listing("note_fields", "/v1/noteFields", primary_key="key"),
 )
 
 STREAMS_BY_NAME: Mapping[str, Stream] = MappingProxyType({s.name: s for s in STREAMS})

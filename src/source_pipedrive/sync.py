@@ -77,6 +77,9 @@ def main(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     if not quiet:
         console.print(summary_table(result.streams))
+        if result.waits.count:
+            console.print(f"rate-limit waits: {result.waits.count} ({result.waits.seconds:.1f} s), "
+                          f"last: {result.waits.last}", highlight=False, markup=False)
         console.print(f"{result.db}: sync {result.sync_id} {result.status} in {result.seconds:.1f} s", highlight=False)
     if result.status == "interrupted":
         _error("interrupted: what was committed stays; run the same command to resume.", prefix="")

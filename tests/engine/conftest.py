@@ -92,7 +92,9 @@ def scripted_server(answer: Callable[[str, dict[str, str]], object]) -> Iterator
             reply = answer(self.path, headers)
             status, extra, body = reply if isinstance(reply, tuple) else (200, {}, reply)
             data = orjson.dumps(body)
-            self.send_response(status)
+            self.send_response_only(status)  # no automatic Date: a script may set its own
+            if "Date" not in extra:
+                self.send_header("Date", self.date_time_string())
             for name, value in extra.items():
                 self.send_header(name, value)
             self.send_header("Content-Type", "application/json")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from source_pipedrive.errors import AuthError, ScopeError, StreamError
+from source_pipedrive.errors import AuthError, ScopeError, ServerError, StreamError
 from source_pipedrive.http import ApiTokenAuth, OAuth2Auth
 
 
@@ -105,3 +105,13 @@ def test_a_scope_mismatch_is_a_scope_error_with_the_api_message(sb, client_for):
         client.get("/api/v2/deals", {"limit": 5})
     assert isinstance(info.value, StreamError) and info.value.failure_type == "config_error"
     assert client.get("/api/v2/pipelines")["success"], "other paths still work"
+
+
+def test_an_unreachable_token_endpoint_is_retried_then_a_server_error(sb, client_for, rec):
+    creds = dict(sb.oauth)
+    auth = OAuth2Auth(token_url="http://127.0.0.1:9/oauth/token", **creds)  # nothing listens on port 9
+    client = client_for(sb, auth, max_retries=2)
+    with pytest.raises(ServerError, match="OAuth token endpoint unavailable - after 2 retries"):
+        client.get("/api/v2/pipelines")
+    assert len(rec.waits) == 2
+    assert sb.stats()["total_requests"] == 0, "no API request without a token"

@@ -20,7 +20,6 @@ from tests.source.conftest import Cli, Run
 PAGE = 500  # Pipedrive's maximum page size: a resumed read may repeat at most one page's boundary
 MAX_RERUNS = 4
 PYTHON = sys.executable
-REPO = Path(__file__).resolve().parents[2]
 
 
 def pk(stream: str, record: dict):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+import orjson
 import pytest
 
+from source_pipedrive.cli import main
 from tests.faults import badinputs
 from tests.faults.badinputs import BAD_CATALOGS, BAD_CONFIGS, BAD_STATES, Bad, cfg, cli_inputs
 from tests.source.conftest import Cli, Run, catalog_for
@@ -65,10 +69,6 @@ def test_bad_catalog_or_state_is_one_config_error(cli, bad):
 
 
 def test_missing_input_files_are_config_errors(cli, tmp_path):
-    from source_pipedrive.cli import main
-    import io
-    import orjson
-
     config = cli.file(cfg())
     catalog = cli.file(DEALS)
     for argv, word in (

@@ -105,3 +105,10 @@ def test_users_me_names_the_company_domain(sandbox) -> None:
     me = body["data"]
     assert isinstance(me["id"], int) and me["company_domain"]
     assert me["id"] in {u["id"] for u in get(sandbox, "/v1/users").json()["data"]}
+
+
+@pytest.mark.parametrize("path", ["/api/v2/deals/987654321", "/api/v2/persons/987654321"])
+def test_missing_single_record_is_404_json(sandbox, path: str) -> None:
+    r = get(sandbox, path)
+    assert r.status_code == 404
+    assert r.json()["success"] is False

@@ -7,14 +7,20 @@ import pytest
 
 from source_pipedrive.fields import FIELD_ENDPOINTS, stream_schema
 from source_pipedrive.schemas import STREAM_NAMES, base_schema
-from source_pipedrive.streams import STREAMS
+from source_pipedrive.streams import STREAMS, STREAMS_BY_NAME
 
 from .schemakit import FIELDS, lint
 
 EXPECTED_STREAMS = {
     "deals", "leads", "activities", "activity_fields", "persons", "organizations",
     "pipelines", "stages", "users", "products",
+    "notes", "files", "call_logs", "mail_threads", "activity_types", "currencies", "lead_labels", "lead_sources",
+    "filters", "permission_sets", "roles", "goals", "deal_fields", "person_fields", "organization_fields",
+    "product_fields", "lead_fields", "note_fields",
 }
+# Keys that are strings: UUIDs, call-log ids, lead-source names, field codes/keys ([SPEC-v1], [SPEC-v2]).
+STRING_KEYS = {"leads", "call_logs", "lead_labels", "lead_sources", "permission_sets", "goals", "deal_fields",
+               "person_fields", "organization_fields", "product_fields", "lead_fields", "note_fields"}
 
 
 def test_every_stream_in_the_stream_table_has_a_schema() -> None:
@@ -39,8 +45,8 @@ def test_schema_is_draft7_and_airbyte_safe(stream: str, with_fields: bool) -> No
 
 @pytest.mark.parametrize("stream", STREAM_NAMES)
 def test_primary_key_is_declared_and_never_null(stream: str) -> None:
-    id_schema = base_schema(stream)["properties"]["id"]
-    assert id_schema["type"] == ("string" if stream == "leads" else "integer")
+    key = STREAMS_BY_NAME[stream].primary_key if stream in STREAMS_BY_NAME else "id"  # goals: no row yet
+    assert base_schema(stream)["properties"][key]["type"] == ("string" if stream in STRING_KEYS else "integer")
 
 
 @pytest.mark.parametrize("stream", sorted(FIELD_ENDPOINTS))

@@ -40,7 +40,8 @@ def pages(client: httpx.Client, path: str, paging: str, params: dict[str, str]) 
         r = client.get(path, params=query)
         assert r.status_code == 200, f"{path}: {r.status_code} {r.text[:200]}"
         body = r.json()
-        yield body.get("data") or []
+        data = body.get("data") or []
+        yield (data.get("goals") or []) if isinstance(data, dict) else data  # /v1/goals/find nests its list
         extra = body.get("additional_data") or {}
         if paging == "cursor" and extra.get("next_cursor"):
             cursor = extra["next_cursor"]

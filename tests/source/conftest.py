@@ -12,7 +12,7 @@ import pytest
 from airbyte_protocol.models import AirbyteMessage
 
 from source_pipedrive.cli import main
-from source_pipedrive.streams import STREAMS
+from source_pipedrive.streams import STREAMS, STREAMS_BY_NAME
 
 
 @dataclass
@@ -28,7 +28,8 @@ class Run:
         return [m["record"]["data"] for m in self.of("RECORD") if stream is None or m["record"]["stream"] == stream]
 
     def ids(self, stream: str) -> list:
-        return [r["id"] for r in self.records(stream)]
+        key = STREAMS_BY_NAME[stream].primary_key
+        return [r[key] for r in self.records(stream)]
 
     def states(self, stream: str | None = None) -> list[dict]:
         out = [m["state"] for m in self.of("STATE")]
@@ -103,7 +104,7 @@ def catalog_for(names=None, mode: str = "full_refresh") -> dict:
             "stream": {"name": s.name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
             "sync_mode": sync_mode,
             "destination_sync_mode": "append_dedup" if sync_mode == "incremental" else "overwrite",
-            "primary_key": [["id"]],
+            "primary_key": [[s.primary_key]],
         }
         if sync_mode == "incremental":
             entry["cursor_field"] = [s.cursor]

@@ -1,7 +1,7 @@
 """The one place that sends requests: auth, pacing, retries, error mapping and redaction.
 
     get(path) → RateLimiter.acquire → auth.headers → httpx → RateLimiter.observe → retry.for_status
-              ↖──────────── retry (backoff) / refresh (401) / cooldown (429) ────────────┘
+              ↖──── retry (backoff) / refresh (401) / cooldown (429) ────┘
 """
 
 from __future__ import annotations

@@ -68,7 +68,9 @@ def offset_pages(
         nxt = info.get("next_start")
         more = info.get("more_items_in_collection")
         if more is None:
-            more = nxt is not None
+            # No pagination block at all (the spec's examples for /v1/leads and mail threads have
+            # none): a full page may not be the last, so ask for the next one rather than lose it.
+            more = nxt is not None if info else len(records) >= limit
         if more:
             # next_start is documented only when more items exist [RD-PAG]; some endpoints
             # (e.g. /v1/recents in the spec) omit it, so continue after what we received.

@@ -5,7 +5,9 @@ Pipedrive limits each token to `x-ratelimit-limit` requests in a rolling 2-secon
 (https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting). So we (1) count our own sends in
 the window and stay a little under the announced limit, (2) also stop when the server says the window
 is full (other processes may share the token), (3) after a 429 let no thread send until the announced
-reset, and (4) once the daily budget is spent, refuse every further request without sending it.
+reset, with never more requests in flight than the server last said it would take, (4) once the
+daily budget is spent or a block page came, refuse every further request without sending it, and
+(5) let a failing sync cancel every wait at once.
 """
 
 from __future__ import annotations
@@ -184,13 +186,15 @@ class RateLimiter:
                     self.limit = int(limit)
                 if remaining is not None:
                     self._server_left = int(remaining)
-                if self.limit is not None and remaining is not None:
+                if status == 429:
+                    pass  # the cooldown above governs; after it, one request probes alone
+                elif self.limit is not None and remaining is not None:
                     # The server counts requests we did not send (another process on the same
                     # token): let them occupy our window too, as if sent now (the safe side).
                     self._prune(now)
                     for _ in range(int(self.limit - remaining) - len(self._sent)):
                         self._sent.append(now)
-                if remaining is not None and remaining <= 0:
+                if remaining is not None and remaining <= 0 and status != 429:
                     # The window is full on the server's side (maybe because of other clients):
                     # wait for its announced reset. A reset of 0 means "under a second".
                     hold = reset if reset is not None and reset > 0 else self.window / 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .account import ACTIVITY_FIELDS
-from .dsl import ANY, BOOL_N, DT_N, INT, INT_N, STR, STR_N, arr, described, obj, record
+from .dsl import ANY, BOOL_N, DT_N, INT_N, STR, STR_N, arr, described, obj, record
 
 _V2_OPTION = obj(
     id=described(ANY, "Option id: integer (custom fields) or string (built-in fields)"),
