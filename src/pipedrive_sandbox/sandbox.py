@@ -38,10 +38,11 @@ class Sandbox:
     def __init__(self, scale: str = "small", seed: int = 1, token: str = "sandbox-token", burst: int | None = None,
                  daily_tokens: int | None = None, latency_ms: int = 0, fault_rate: float = 0.0,
                  faults: tuple[str, ...] | list[str] = KINDS, oauth_ttl: float = 3599, host: str = "127.0.0.1",
-                 port: int = 0, subprocess: bool = False) -> None:
+                 port: int = 0, subprocess: bool = False, prewarm: str | None = None) -> None:
         self._kw = dict(scale=scale, seed=seed, token=token, burst=burst, daily_tokens=daily_tokens,
                         latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), oauth_ttl=oauth_ttl)
         self.host, self.port, self.subprocess = host, port, subprocess
+        self.prewarm = prewarm  # subprocess mode: comma list of v2 entities serialized up front (benchmarks)
         self.token = token
         self.url = ""
         self.oauth: dict = {}
@@ -74,6 +75,8 @@ class Sandbox:
             cmd += ["--burst", str(kw["burst"])]
         if kw["daily_tokens"] is not None:
             cmd += ["--daily-tokens", str(kw["daily_tokens"])]
+        if self.prewarm is not None:
+            cmd += ["--prewarm", self.prewarm]
         # stderr is inherited so a sandbox traceback is visible; the finalizer stops an unclosed child at exit
         self._proc = sp.Popen(cmd, stdout=sp.PIPE, env=os.environ.copy())
         self._finalizer = weakref.finalize(self, _stop, self._proc)

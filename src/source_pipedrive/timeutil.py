@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 UTC = timezone.utc
+_ZERO = timedelta(0)
 
 
 def parse_datetime(value: object) -> datetime | None:
@@ -18,6 +19,17 @@ def parse_datetime(value: object) -> datetime | None:
     """
     if not isinstance(value, str):
         return None
+    try:  # the hot path: Python >= 3.11 reads every well-formed variant, "Z" and fractions included
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return _parse_slowly(value)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed if parsed.utcoffset() == _ZERO else parsed.astimezone(UTC)
+
+
+def _parse_slowly(value: str) -> datetime | None:
+    """Older Pythons, stray spaces, odd fraction lengths and the zero placeholder."""
     text = value.strip()
     if not text or text.startswith("0000-00-00"):
         return None
