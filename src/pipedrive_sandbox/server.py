@@ -1,6 +1,8 @@
 """HTTP plumbing: a keep-alive ThreadingHTTPServer; the order of checks mirrors a real API edge."""
 from __future__ import annotations
 
+import sys
+
 import socket
 import traceback
 import time
@@ -29,6 +31,12 @@ class SandboxServer(ThreadingHTTPServer):
         self.app = app
         super().__init__((host, port), Handler)
         app.url = f"http://{host}:{self.server_address[1]}"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up (a killed connector, a timeout) is normal traffic, not a traceback."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):

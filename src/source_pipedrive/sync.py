@@ -66,10 +66,14 @@ def main(args: argparse.Namespace) -> int:
         _error(error.message)
         return 1
     except (KeyboardInterrupt, Exception) as error:  # noqa: B014 - a Ctrl-C may arrive as either
-        if not _interrupted(error):
+        if _interrupted(error):
+            _error("interrupted: what was committed stays; run the same command to resume.", prefix="")
+            return 130
+        if os.environ.get("SOURCE_PIPEDRIVE_TRACEBACK"):
             raise
-        _error("interrupted: what was committed stays; run the same command to resume.", prefix="")
-        return 130
+        # A bug: one line, like every other error (SOURCE_PIPEDRIVE_TRACEBACK=1 shows the traceback).
+        _error(f"unexpected {type(error).__name__}: {_first_line(error)}")
+        return 1
     finally:
         _restore_sigterm(previous)
     if args.json:
