@@ -35,7 +35,8 @@ def stream_table() -> str:
     for s in STREAMS:
         modes = "full refresh, incremental" if s.incremental else "full refresh"
         cursor = f"`{s.cursor}`" + ("" if s.since_param else " (filtered on our side)") if s.cursor else "—"
-        rows.append(f"| `{s.name}` | {_endpoints(s)} | {PAGING[s.paging]}, {s.page_size}/page | {modes} | {cursor} | `{s.primary_key}` |")
+        paging = PAGING[s.paging] if s.paging == "none" else f"{PAGING[s.paging]}, {s.page_size}/page"
+        rows.append(f"| `{s.name}` | {_endpoints(s)} | {paging} | {modes} | {cursor} | `{s.primary_key}` |")
     return "\n".join(rows)
 
 

@@ -36,9 +36,11 @@ class StreamRun:
     row_sync_id: int
     key: Any  # record -> primary key value
     buffer: dict = field(default_factory=dict)  # records since the last STATE, by primary key
-    ready: dict = field(default_factory=dict)  # records covered by `last_state`, not yet committed
-    ready_pages: int = 0
-    last_state: dict | None = None
+    # Pages received but not committed: (records by key, the STATE covering them). Replaced in one
+    # assignment, never mutated, so a Ctrl-C between two bytecodes cannot pair a state with rows
+    # it does not cover.
+    ready: tuple[dict, dict | None] | None = None
+    last_state: dict | None = None  # the latest STATE committed
     committed_at: float = 0.0
     finished: bool = False
 
@@ -88,34 +90,33 @@ def _on_state(state: dict, runs: dict[str, StreamRun], stats: dict[str, StreamSt
     run = runs.get((stream.get("stream_descriptor") or {}).get("name"))
     if run is None or run.finished:
         return
-    run.last_state = stream.get("stream_state")
-    if run.ready:
-        run.ready.update(run.buffer)
-    else:
-        run.ready = run.buffer
+    rows = run.buffer if run.ready is None else {**run.ready[0], **run.buffer}
+    run.ready = (rows, stream.get("stream_state"))
     run.buffer = {}
-    run.ready_pages += 1
-    stats[run.name].begin()
-    stats[run.name].pages += 1
-    if len(run.ready) >= GROUP_ROWS or now - run.committed_at >= COMMIT_INTERVAL:
-        _flush(run, stats[run.name], warehouse)
+    st = stats[run.name]
+    st.begin()
+    st.pages += 1
+    if len(rows) >= GROUP_ROWS or now - run.committed_at >= COMMIT_INTERVAL:
+        _flush(run, st, warehouse)
 
 
 def _flush(run: StreamRun, st: StreamStats, warehouse: Warehouse) -> None:
     """Commit the pages received so far with the STATE that covers them, in one transaction."""
-    if not run.ready_pages:
+    ready = run.ready
+    if ready is None:
         return
-    rows = list(run.ready.values())
-    page = warehouse.commit(run.plan, rows, run.saved(run.last_state, run.pending), run.row_sync_id)
-    run.ready, run.ready_pages, run.committed_at = {}, 0, time.monotonic()
-    st.inserted += page.inserted
-    st.updated += page.updated
+    rows, state = ready
+    page = warehouse.commit(run.plan, list(rows.values()), run.saved(state, run.pending), run.row_sync_id)
+    if run.ready is ready:  # a repeat after an interrupt right here would rewrite the same rows: harmless
+        run.ready, run.last_state, run.committed_at = None, state, time.monotonic()
+        st.inserted += page.inserted
+        st.updated += page.updated
 
 
 def _flush_due(runs: dict[str, StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse, now: float) -> None:
     """Pages waiting for a group commit do not wait longer than COMMIT_INTERVAL once others move on."""
     for run in runs.values():
-        if run.ready_pages and now - run.committed_at >= COMMIT_INTERVAL:
+        if run.ready is not None and now - run.committed_at >= COMMIT_INTERVAL:
             _flush(run, stats[run.name], warehouse)
 
 
@@ -150,16 +151,17 @@ def _on_trace(trace: dict, runs: dict[str, StreamRun], stats: dict[str, StreamSt
 
 def _finish(run: StreamRun, st: StreamStats, warehouse: Warehouse) -> None:
     """The stream is complete: after a full read, rows it did not see are deleted with its final state."""
-    run.ready.update(run.buffer)
-    rows, run.buffer, run.ready = list(run.ready.values()), {}, {}
-    if rows or run.pending is not None or run.ready_pages:
-        state = run.last_state if run.last_state is not None else run.start_state
-        page = warehouse.commit(run.plan, rows, run.saved(state, None), run.row_sync_id, keep_only=run.pending)
+    ready = run.ready
+    rows = {**(ready[0] if ready else {}), **run.buffer}
+    state = ready[1] if ready else run.last_state if run.last_state is not None else run.start_state
+    if rows or run.pending is not None or ready is not None:
+        page = warehouse.commit(run.plan, list(rows.values()), run.saved(state, None), run.row_sync_id,
+                                keep_only=run.pending)
         st.inserted += page.inserted
         st.updated += page.updated
         st.removed += page.removed
-    run.ready_pages = 0
-    run.finished = True
+    run.finished = True  # first: after this commit, no flush may write a non-final state again
+    run.ready, run.buffer, run.last_state = None, {}, state
     st.begin()
     st.status, st.ended = "complete", time.monotonic()
 

@@ -92,7 +92,10 @@ class Warehouse:
         try:
             result = work()
         except BaseException:
-            self.con.execute("ROLLBACK")
+            try:  # DuckDB may already have aborted it (an interrupted query); the original error matters
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
             raise
         self.con.execute("COMMIT")
         return result
