@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from rich.console import Console
 from rich.table import Table
 
 from . import sync
 from .errors import SourceError
-from .warehouse.progress import summary_table
+from .warehouse.progress import make_console, summary_table
 
 # Each question is one SQL query over the synced tables; deleted and archived deals are kept in
 # `deals` with their flags, so the questions filter them out explicitly.
@@ -53,7 +52,7 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
 def main(args: argparse.Namespace) -> int:
     from pipedrive_sandbox import Sandbox
 
-    out, err = Console(), Console(stderr=True)
+    out, err = make_console(stderr=False), make_console(stderr=True)
     db = Path(args.db)
     for stale in (db, Path(f"{db}.wal")):  # the demo starts from an empty database every time
         if stale.exists():

@@ -31,7 +31,7 @@ def read_stream(client: Client, stream: Stream, state: StreamState, start_date: 
                 should_stop: Callable[[], bool] = lambda: False) -> Iterator[Batch]:
     """Yield Batches for every part of the stream, in order; state advances page by page."""
     if stream.recents_item and state.incremental:
-        yield from _read_users_like(client, stream, state, start_date)
+        yield from _read_recents_or_list(client, stream, state, start_date)
     else:
         for part in stream.parts(state.incremental):
             since = state.cursor_for(part.name) or start_date
@@ -97,7 +97,7 @@ def _keyset_pages(client: Client, stream: Stream, path: str, params: dict, since
             skip = sum(1 for r in records if parse_datetime(r.get(stream.cursor)) == newest)
 
 
-def _read_users_like(client: Client, stream: Stream, state: StreamState, start_date: datetime | None) -> Iterator[Batch]:
+def _read_recents_or_list(client: Client, stream: Stream, state: StreamState, start_date: datetime | None) -> Iterator[Batch]:
     """Users: /v1/recents while the cursor is inside its 30-day window, else the full list.
 
     Both cost 20 tokens a page ([SPEC-v1] x-token-cost); recents sends only what changed. The

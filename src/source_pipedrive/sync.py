@@ -21,7 +21,7 @@ from .warehouse import Warehouse
 from .warehouse.loop import (
     StreamRun, configured_catalog, consume, flush_all, mode_label, plan_stream, state_messages,
 )
-from .warehouse.progress import Display, StreamStats, Waits, summary_table
+from .warehouse.progress import Display, StreamStats, Waits, make_console, summary_table
 
 
 class SyncError(Exception):
@@ -49,7 +49,7 @@ class SyncResult:
 
 def main(args: argparse.Namespace) -> int:
     """The CLI face: one-line errors, exit 0 / 1 (sync failed) / 2 (bad call) / 130 (interrupted)."""
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     quiet = bool(getattr(args, "quiet", False))
     previous = _sigterm_as_interrupt()
     try:

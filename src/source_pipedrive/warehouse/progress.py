@@ -17,6 +17,13 @@ STATUS_STYLE = {"running": "cyan", "complete": "green", "failed": "red", "incomp
 WAIT_SECONDS = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*s\b")
 
 
+def make_console(stderr: bool = True) -> Console:
+    """A terminal gets its own width; a pipe or a log file gets 120 columns instead of rich's 80,
+    so the summary's columns are never cut."""
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=120)
+
+
 @dataclass
 class StreamStats:
     """Counters of one stream during one sync (mutable: the read loop bumps them)."""

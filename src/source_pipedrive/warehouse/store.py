@@ -210,7 +210,9 @@ class Warehouse:
             body = dumps(data)
             digest = int.from_bytes(blake2b(body, digest_size=8).digest(), "big")
             lines.append(b'{"h":%d,"t":%d,"d":%s}' % (digest, int(emitted_at), body))
-            if key_paths:
+            if len(key_paths) == 1 and type(key := _dig(data, key_paths[0])) is int:  # the usual case
+                keys.append(b'{"h":%d,"k0":%d}' % (digest, key))
+            elif key_paths:
                 keys.append(dumps({"h": digest, **{f"k{i}": _dig(data, p) for i, p in enumerate(key_paths)}}))
         with open(self._page_file, "wb") as fh:
             fh.write(b"\n".join(lines))
