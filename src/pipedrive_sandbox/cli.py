@@ -10,18 +10,22 @@ from .server import SandboxServer
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pipedrive_sandbox", description="A local, deterministic Pipedrive API.")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--scale", choices=("small", "medium", "large"), default="small")
-    p.add_argument("--seed", type=int, default=1)
+    p = argparse.ArgumentParser(
+        prog="source-pipedrive sandbox",
+        description="A local, deterministic Pipedrive API: try the connector and test pipelines without an account.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port (default 0: a free one, printed at start)")
+    p.add_argument("--scale", choices=("small", "medium", "large"), default="small",
+                   help="company size: small (hundreds per entity), medium (~10k deals), large (100k deals)")
+    p.add_argument("--seed", type=int, default=1, help="data seed: the same seed gives the same company")
     p.add_argument("--burst", type=int, default=None, help="requests per rolling 2 s window per token")
     p.add_argument("--daily-tokens", type=int, default=None, help="daily token budget")
-    p.add_argument("--latency-ms", type=int, default=0)
-    p.add_argument("--fault-rate", type=float, default=0.0)
+    p.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
+    p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that get a fault (0 to 1)")
     p.add_argument("--faults", default=",".join(KINDS), help="comma list of 5xx,drop,truncate,latency")
-    p.add_argument("--oauth-ttl", type=float, default=3599)
-    p.add_argument("--token", default="sandbox-token")
+    p.add_argument("--oauth-ttl", type=float, default=3599, help="OAuth access-token lifetime in seconds")
+    p.add_argument("--token", default="sandbox-token", help="the API token it accepts (default sandbox-token)")
     p.add_argument("--prewarm", default=None,
                    help="comma list of tables to serialize before listening (default: deals for medium/large, "
                         "none for small); 'none' disables")
