@@ -17,6 +17,7 @@ def open_client(
     log: Callable[[str, str], None] | None = None,
     on_wait: Callable[[str, float], None] | None = None,
     on_config: Callable[[dict], None] | None = None,
+    max_retries: int = 5,
 ) -> Client:
     """`on_config(new_config)` receives the whole config with refreshed OAuth tokens, for a
     CONTROL message: the platform persists it, so the next sync starts with the new tokens."""
@@ -43,7 +44,7 @@ def open_client(
             on_refresh=refreshed,
             timeout=timeout,
         )
-    return Client(cfg.base_url, auth, log=log, on_wait=on_wait, timeout=timeout)
+    return Client(cfg.base_url, auth, log=log, on_wait=on_wait, timeout=timeout, max_retries=max_retries)
 
 
 def request_timeout() -> float:

@@ -6,7 +6,7 @@ import copy
 from typing import Callable
 
 from .config import SPEC, Config, parse_config
-from .errors import AuthError, ScopeError, SourceError, StreamError
+from .errors import AuthError, ScopeError, ServerError, SourceError, StreamError
 from .fields import parse_v1_fields, parse_v2_fields, stream_schema
 from .http import Client, cursor_pages, offset_pages
 from .read import read
@@ -29,13 +29,16 @@ def check(config: dict, *, log: Log | None = None) -> dict:
     """
     try:
         cfg = parse_config(config)
-        client = open_client(cfg, log=log)
+        # A wrong host should fail in seconds, not after a sync's worth of backoff.
+        client = open_client(cfg, log=log, max_retries=1)
         try:
             me = client.get("/v1/users/me").get("data") or {}
         finally:
             client.close()
     except AuthError as error:
         return {"status": "FAILED", "message": f"Pipedrive rejected the credentials: {error.message}"}
+    except ServerError as error:
+        return {"status": "FAILED", "message": f"Could not reach Pipedrive at {cfg.base_url}: {error.message}"}
     except SourceError as error:
         return {"status": "FAILED", "message": error.message}
     company = me.get("company_name") or me.get("company_domain") or "the company"
