@@ -154,12 +154,14 @@ class Config:
     start_date: datetime | None
     num_workers: int
     raw: Mapping[str, Any]  # the migrated config, for CONTROL messages; holds secrets, never log it
+    migrated: bool = False  # written for Airbyte's connector: `read` hands the new shape to the platform
 
 
 def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
     """Validate `raw` and return a Config; every problem is a ConfigError naming the field."""
     if not isinstance(raw, dict):
         raise ConfigError(f"The config must be a JSON object, got {type(raw).__name__}.")
+    original = raw
     raw = migrate_legacy_config(raw)
     base_url = _parse_base_url(raw.get("base_url"))
     credentials = _parse_credentials(raw.get("credentials"), base_url)
@@ -167,7 +169,7 @@ def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
     workers = raw.get("num_workers", DEFAULT_WORKERS)
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise ConfigError(f"Config field 'num_workers' must be an integer from 1 to {MAX_WORKERS}.")
-    return Config(credentials, base_url, start_date, workers, raw)
+    return Config(credentials, base_url, start_date, workers, raw, migrated=raw != original)
 
 
 def migrate_legacy_config(raw: dict) -> dict:

@@ -54,6 +54,8 @@ def read(config: dict | Config, catalog: Any, state: Any = None) -> Iterator[dic
     jobs = plan(catalog, states)
     for warning in warnings:
         yield protocol.log("WARN", warning)
+    if cfg.migrated:  # as Airbyte's config migrations do: the platform stores the new shape once
+        yield protocol.control_config(dict(cfg.raw))
     yield from _Run(cfg, jobs).messages()
 
 

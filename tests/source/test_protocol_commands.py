@@ -115,3 +115,17 @@ def test_discover_types_custom_fields_with_their_human_names(cli, sandbox):
         assert prop.get("title"), f"custom field {key} has no human name"
     leads = next(s for s in catalog["streams"] if s["name"] == "leads")["json_schema"]
     assert any(len(k) == 40 for k in leads["properties"]), "lead custom fields (inherited from deals) missing"
+
+
+def test_a_migrated_airbyte_config_is_handed_back_to_the_platform(cli, sandbox):
+    legacy = {"api_token": sandbox.token, "replication_start_date": "2017-01-25T00:00:00Z", "base_url": sandbox.url}
+    from .conftest import catalog_for
+    run = cli("read", legacy, catalog_for(["stages"]))
+    assert run.code == 0, run.errors()
+    (control,) = run.of("CONTROL")
+    migrated = control["control"]["connectorConfig"]["config"]
+    assert migrated["credentials"] == {"auth_type": "api_token", "api_token": sandbox.token}
+    assert migrated["start_date"] == "2017-01-25T00:00:00Z" and "replication_start_date" not in migrated
+    assert run.records("stages")
+    current = cli("read", migrated, catalog_for(["stages"]))
+    assert not current.of("CONTROL")
