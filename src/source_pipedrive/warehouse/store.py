@@ -88,16 +88,18 @@ class Warehouse:
         self.close()
 
     def _transaction(self, work):
-        self.con.execute("BEGIN TRANSACTION")
+        # BEGIN and COMMIT sit inside the try: a Ctrl-C or SIGTERM can land in either, and a
+        # connection left in an aborted transaction would fail every later statement.
         try:
+            self.con.execute("BEGIN TRANSACTION")
             result = work()
+            self.con.execute("COMMIT")
         except BaseException:
             try:  # DuckDB may already have aborted it (an interrupted query); the original error matters
                 self.con.execute("ROLLBACK")
             except duckdb.Error:
                 pass
             raise
-        self.con.execute("COMMIT")
         return result
 
     # ---- sync bookkeeping -------------------------------------------------------------------
