@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .http.urls import is_loopback
 from .timeutil import parse_datetime
 
 DEFAULT_BASE_URL = "https://api.pipedrive.com"
@@ -195,19 +195,9 @@ def migrate_legacy_config(raw: dict) -> dict:
     return raw
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def oauth_token_url(base_url: str) -> str:
     """Pipedrive's token endpoint; a loopback base URL (the sandbox) serves its own."""
-    host = urlsplit(base_url).hostname or ""
-    return f"{base_url}/oauth/token" if is_loopback(host) else OAUTH_TOKEN_URL
+    return f"{base_url}/oauth/token" if is_loopback(base_url) else OAUTH_TOKEN_URL
 
 
 def _parse_base_url(value: Any) -> str:
@@ -218,7 +208,7 @@ def _parse_base_url(value: Any) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"Config field 'base_url' is not an http(s) URL: {value[:60]!r}.")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(value.strip()):
         raise ConfigError(
             f"Config field 'base_url' uses plain http:// for {parts.hostname!r}; "
             "tokens only travel over https, except to loopback hosts."
