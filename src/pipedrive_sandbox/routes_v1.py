@@ -283,7 +283,6 @@ def recents(store: Store, q: dict[str, str]) -> bytes:
             store.recents_cache.clear()
         store.recents_cache[ckey] = entries
     chunk = entries[start:start + limit]
-    cf = store.cf
     data = []
     for upd, _, i, item, name, raw_rec in chunk:
         if name is None:
