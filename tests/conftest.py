@@ -1,4 +1,4 @@
-"""Shared fixtures: a small Pipedrive sandbox per module, a factory for special settings, the ../shared dir."""
+"""Shared fixtures: a small Pipedrive sandbox per module and a factory for special settings."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Two cores shared by two xdist workers and the sandboxes they start: generation speed and
+# per-example time say nothing about correctness here.
+settings.register_profile("suite", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("suite")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The read-only reference folder beside the repo root (OpenAPI files, API notes)."""
-    return REPO_ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import sys
 
 from .app import App
 from .faults import KINDS
+from .options import OPTIONS, cli_value, coerce
 from .server import SandboxServer
 
 
@@ -26,17 +27,37 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--faults", default=",".join(KINDS), help="comma list of 5xx,drop,truncate,latency")
     p.add_argument("--oauth-ttl", type=float, default=3599, help="OAuth access-token lifetime in seconds")
     p.add_argument("--token", default="sandbox-token", help="the API token it accepts (default sandbox-token)")
+    p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                   help="a spec-open behaviour, repeatable: " + "; ".join(
+                       f"{o.name} ({'|'.join('N' if c is int else cli_value(c) for c in o.choices)}, "
+                       f"default {cli_value(o.default)})" for o in OPTIONS.values()))
     p.add_argument("--prewarm", default=None,
                    help="comma list of tables to serialize before listening (default: deals for medium/large, "
                         "none for small); 'none' disables")
     return p
 
 
+def parse_options(p: argparse.ArgumentParser, pairs: list[str]) -> dict:
+    """--option NAME=VALUE pairs as {name: value}; a bad name or value is a usage error."""
+    out: dict = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            if not sep:
+                raise ValueError(f"--option wants NAME=VALUE, got {pair!r}")
+            out[name.strip()] = coerce(name.strip(), value)
+        except ValueError as e:
+            p.error(str(e))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    a = parser().parse_args(argv)
+    p = parser()
+    a = p.parse_args(argv)
     faults = tuple(k for k in a.faults.split(",") if k)
     app = App(scale=a.scale, seed=a.seed, token=a.token, burst=a.burst, daily_tokens=a.daily_tokens,
-              latency_ms=a.latency_ms, fault_rate=a.fault_rate, faults=faults, oauth_ttl=a.oauth_ttl)
+              latency_ms=a.latency_ms, fault_rate=a.fault_rate, faults=faults, oauth_ttl=a.oauth_ttl,
+              options=parse_options(p, a.option))
     warm = a.prewarm if a.prewarm is not None else ("" if a.scale == "small" else "deals")
     app.prewarm(tuple(x for x in warm.split(",") if x and x != "none"))
     server = SandboxServer(app, a.host, a.port)

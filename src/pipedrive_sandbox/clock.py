@@ -1,6 +1,7 @@
 """Simulated clock and the date formats of the Pipedrive API (v1, v2, leads, HTTP)."""
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date, datetime, timezone
 from email.utils import formatdate
@@ -80,23 +81,37 @@ def http_date(ts: int) -> str:
     return formatdate(ts, usegmt=True)
 
 
-def parse_rfc3339(text: str) -> float:
-    """Parse an RFC 3339 / ISO 8601 timestamp to epoch seconds; ValueError if malformed.
+_RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 
-    A value without an offset is taken as UTC (the API documents UTC everywhere).
+
+def parse_rfc3339(text: str) -> float:
+    """Parse an RFC 3339 date-time (offset required, e.g. 2025-01-01T10:20:00Z) to epoch seconds.
+
+    Strict on purpose: the spec documents RFC 3339 for v2 and for updated_since on v1 notes and leads, so
+    a value without an offset, with a space instead of "T" or with only a date is refused (ValueError).
     """
-    s = text.strip()
-    if len(s) < 10 or s[4] != "-":
+    m = _RFC3339.match(text)
+    if not m:
         raise ValueError(text)
-    if s.endswith(("Z", "z")):
-        s = s[:-1] + "+00:00"
-    dt = datetime.fromisoformat(s)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+    base, frac, off = m.groups()
+    dt = datetime.fromisoformat(base + (frac or "")[:7] + ("+00:00" if off == "Z" else off))
     return dt.timestamp()
 
 
 def parse_v1_dt(text: str) -> int:
-    """Parse "YYYY-MM-DD HH:MM:SS" (UTC), the /v1/recents since_timestamp format."""
-    dt = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+    """Parse exactly "YYYY-MM-DD HH:MM:SS" (UTC), the /v1/recents since_timestamp format [SPEC-v1]."""
+    if not _V1.match(text):
+        raise ValueError(text)
+    dt = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
     return int(dt.replace(tzinfo=timezone.utc).timestamp())
+
+
+def parse_date(text: str) -> int:
+    """Parse exactly "YYYY-MM-DD" to the epoch second of that UTC midnight."""
+    if not _DATE.match(text):
+        raise ValueError(text)
+    return (date.fromisoformat(text).toordinal() - _EPOCH_ORDINAL) * DAY
+
+
+_V1 = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

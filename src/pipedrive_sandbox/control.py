@@ -10,7 +10,7 @@ from .app import App
 from .clock import iso
 from .store import SETTINGS, entity_name
 
-_REC = re.compile(r"^/_sandbox/records/(?P<entity>[A-Za-z_]+)(?:/(?P<id>[^/]+))?(?P<archive>/archive)?$")
+_REC = re.compile(r"^/_sandbox/records/(?P<entity>[A-Za-z_]+)(?:/(?P<id>[^/]+))?(?P<archive>/(?:un)?archive)?$")
 
 
 def _record(app: App, entity: str, ext_id: object) -> dict:
@@ -24,6 +24,28 @@ def _record(app: App, entity: str, ext_id: object) -> dict:
     if entity in ("deals", "persons", "organizations", "activities", "products", "pipelines", "stages"):
         return render.v2(entity, rec, st.cf)
     return render.v1(entity, rec, st.cf)
+
+
+def _records(app: App, method: str, m: re.Match[str], data: dict) -> tuple[int, object] | None:
+    """/_sandbox/records/{entity}[/{id}[/archive|/unarchive]]; None when no such control call exists."""
+    st = app.store
+    entity = entity_name(m["entity"])
+    rid = m["id"]
+    if method == "POST" and rid is None:
+        entity, new_id = st.create(entity, data)
+        return 200, _record(app, entity, new_id)
+    if method == "GET" and rid is not None and not m["archive"]:
+        return 200, _record(app, entity, rid)
+    if method == "PATCH" and rid is not None and not m["archive"]:
+        entity, rid2 = st.update(entity, rid, data)
+        return 200, _record(app, entity, rid2)
+    if method == "DELETE" and rid is not None and not m["archive"]:
+        st.delete(entity, rid)
+        return 200, {"ok": True}
+    if method == "POST" and m["archive"]:
+        st.archive(entity, rid, archived=m["archive"] == "/archive")
+        return 200, _record(app, entity, rid)
+    return None
 
 
 def handle(app: App, method: str, path: str, body: bytes) -> tuple[int, object]:
@@ -69,22 +91,9 @@ def handle(app: App, method: str, path: str, body: bytes) -> tuple[int, object]:
             return 200, {"ok": True}
         m = _REC.match(path)
         if m:
-            entity = entity_name(m["entity"])
-            rid = m["id"]
-            if method == "POST" and rid is None:
-                entity, new_id = st.create(entity, data)
-                return 200, _record(app, entity, new_id)
-            if method == "GET" and rid is not None:
-                return 200, _record(app, entity, rid)
-            if method == "PATCH" and rid is not None and not m["archive"]:
-                entity, rid2 = st.update(entity, rid, data)
-                return 200, _record(app, entity, rid2)
-            if method == "DELETE" and rid is not None:
-                st.delete(entity, rid)
-                return 200, {"ok": True}
-            if method == "POST" and m["archive"]:
-                st.archive(entity, rid)
-                return 200, _record(app, entity, rid)
+            out = _records(app, method, m, data)
+            if out is not None:
+                return out
         return 404, {"error": f"unknown control endpoint {method} {path}"}
     except KeyError as e:
         return 404, {"error": f"not found: {e}"}

@@ -4,11 +4,18 @@ from __future__ import annotations
 from . import company as co
 from .clock import DAY, v2_dt
 from .makers import deal_extra
-from .paging import ApiError, decode_cursor, encode_cursor, q_limit, scan, take
-from .respond import dumps, page
+from .paging import (
+    ApiError,
+    Listing,
+    decode_cursor,
+    encode_cursor,
+    q_limit,
+    scan,
+    take,
+    taken,
+)
+from .respond import dumps
 from .store import Store
-
-_SORTS = ("id", "deal_id", "add_time", "update_time", "order_nr")
 
 
 def attached(store: Store, deal_id: int) -> list[dict]:
@@ -35,24 +42,12 @@ def attached(store: Store, deal_id: int) -> list[dict]:
     return out
 
 
-def deal_products(store: Store, q: dict[str, str], one_deal: int | None) -> bytes:
-    if one_deal is None:
-        raw = q.get("deal_ids") or ""
-        try:
-            ids = [int(x) for x in raw.split(",") if x.strip()]
-        except ValueError:
-            raise ApiError(400, "Invalid value for parameter 'deal_ids'.") from None
-        if not ids:
-            raise ApiError(400, "Parameter 'deal_ids' is required.")
-        if len(ids) > 100:
-            raise ApiError(400, "Parameter 'deal_ids' accepts up to 100 ids.")
-    else:
-        ids = [one_deal]
+def deal_products(store: Store, q: dict[str, str], one_deal: int | None) -> Listing:
+    """deal_ids is required, integers, at most 100 and sort_by is an enum: the gate checked all of it."""
+    ids = [int(x) for x in q["deal_ids"].split(",") if x.strip()] if one_deal is None else [one_deal]
     sort_by = q.get("sort_by") or "id"
     direction = q.get("sort_direction") or "asc"
-    if sort_by not in _SORTS or direction not in ("asc", "desc"):
-        raise ApiError(400, "Invalid value for parameter 'sort_by' or 'sort_direction'.")
-    limit = q_limit(q, strict=True)
+    limit = taken(q_limit(q), store.options.limit_cap)
     rows = {}
     for d in dict.fromkeys(ids):
         for item in attached(store, d):
@@ -68,4 +63,4 @@ def deal_products(store: Store, q: dict[str, str], one_deal: int | None) -> byte
         rec = dict(rows[rid])
         rec["add_time"], rec["update_time"] = v2_dt(rec["add_time"]), v2_dt(rec["update_time"])
         data.append(dumps(rec))
-    return page(data, {"next_cursor": encode_cursor(sort_by, nxt[0], direction, nxt[1]) if nxt else None})
+    return Listing(data, next_cursor=encode_cursor(sort_by, nxt[0], direction, nxt[1]) if nxt else None)

@@ -5,6 +5,16 @@ from . import company as co
 from .clock import DAY, v1_dt
 from .generate import DELETED, Gen
 
+# Every credential (API token, OAuth access token) is user 1's: /v1/users/me is user 1, is_you is true only
+# for user 1, and the per-user endpoints (call logs, mailbox, "your" goals) answer for user 1.
+TOKEN_USER = 1
+
+
+def _owner(r, i: int, users: int) -> int:
+    """Two records in three belong to the token user, the rest to others (per-user endpoints must show both)."""
+    other = r.randint(2, max(2, users))
+    return TOKEN_USER if i % 3 else other
+
 
 def user(g: Gen, i: int, a: int, u: int, s: int, st: int) -> dict:
     r = g.rng("users", i)
@@ -59,7 +69,7 @@ def call_log(g: Gen, i: int, a: int, u: int, s: int, st: int) -> dict:
     sz = g.sizes
     dur = r.randint(10, 3600)
     return {
-        "id": co.uuid_for(g.seed, 700, i)[:24].replace("-", ""), "_n": i, "user_id": r.randint(1, sz["users"]),
+        "id": co.uuid_for(g.seed, 700, i)[:24].replace("-", ""), "_n": i, "user_id": _owner(r, i, sz["users"]),
         "activity_id": r.randint(1, sz["activities"]), "subject": "Outgoing call", "duration": str(dur),
         "outcome": r.choice(("connected", "no_answer", "busy", "left_voicemail")),
         "from_phone_number": "+372 5550000", "to_phone_number": f"+372 5{r.randint(100000, 999999)}",
@@ -73,7 +83,7 @@ def mail_thread(g: Gen, i: int, a: int, u: int, s: int, st: int) -> dict:
     r = g.rng("mail_threads", i)
     sz = g.sizes
     return {
-        "id": i, "account_id": "acc-1", "user_id": r.randint(1, sz["users"]), "subject": f"Re: {r.choice(co.WORDS)}",
+        "id": i, "account_id": "acc-1", "user_id": _owner(r, i, sz["users"]), "subject": f"Re: {r.choice(co.WORDS)}",
         "snippet": "Thanks for the call...", "read_flag": 1, "mail_tracking_status": None,
         "has_attachments_flag": 0, "has_inline_attachments_flag": 0, "has_real_attachments_flag": 0, "deleted_flag": 0,
         "synced_flag": 1, "smart_bcc_flag": 0, "mail_link_tracking_enabled_flag": 0,
@@ -139,10 +149,36 @@ def settings_tables(g: Gen) -> dict[str, list[dict]]:
                             for i, (n, a, ty) in enumerate((("Deal admin", "sales", "admin"),
                                                              ("Regular user", "sales", "regular"),
                                                              ("Global admin", "global", "admin")), start=1)],
-        "goals": [{"id": co.uuid_for(seed, 800, i), "owner_id": 1, "title": f"Q{i} deals won",
-                   "type": {"name": "deals_won", "params": {"pipeline_id": [1]}},
-                   "assignee": {"id": 1, "type": "company"},
-                   "interval": "quarterly", "duration": {"start": "2026-01-01", "end": "2026-12-31"},
-                   "expected_outcome": {"target": 50 * i, "tracking_metric": "quantity"},
-                   "is_active": True, "report_ids": []} for i in range(1, 3)],
+        "goals": goals(seed),
     }
+
+
+# (assignee type, assignee id, goal type, tracking metric, active): person, team and company goals, several
+# users', active and inactive, so a reader of only its own goals visibly misses some [SPEC-v1 GET /goals/find].
+_GOALS = (
+    ("person", 1, "deals_won", "quantity", True), ("person", 1, "activities_completed", "quantity", True),
+    ("person", 1, "deals_started", "sum", False), ("person", 2, "deals_won", "sum", True),
+    ("person", 3, "activities_added", "quantity", True), ("person", 3, "deals_progressed", "quantity", False),
+    ("team", 1, "deals_progressed", "quantity", True), ("team", 2, "activities_completed", "quantity", False),
+    ("company", 1, "deals_won", "sum", True), ("company", 1, "deals_started", "quantity", True),
+)
+
+
+def goals(seed: int) -> list[dict]:
+    out = []
+    for n, (kind, who, name, metric, active) in enumerate(_GOALS, start=1):
+        if name.startswith("activities"):
+            params: dict = {"activity_type_id": [1, 2]}
+        elif name == "deals_progressed":
+            params = {"pipeline_id": [1], "stage_id": 3}
+        else:
+            params = {"pipeline_id": [1 + n % 3]}
+        outcome: dict = {"target": 10 * n, "tracking_metric": metric}
+        if metric == "sum":
+            outcome["currency_id"] = 1
+        year = 2026 if active else 2025
+        out.append({"id": co.uuid_for(seed, 800, n), "owner_id": TOKEN_USER, "title": f"{name} {kind} {who}",
+                    "type": {"name": name, "params": params}, "assignee": {"id": who, "type": kind},
+                    "interval": "quarterly", "duration": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
+                    "expected_outcome": outcome, "is_active": active, "report_ids": []})
+    return out

@@ -52,11 +52,12 @@ class Gen:
         # Bulk-edit instants: many records share these exact seconds (same-second update_time collisions).
         self.bulk = tuple(self.now0 - d for d in (3 * DAY + 777, 12 * DAY + 5, 45 * DAY, 200 * DAY + 13, 700 * DAY))
 
-    def skeleton(self, entity: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    def skeleton(self, entity: str, stamp_delete: bool = True) -> tuple[list[int], list[int], list[int], list[int]]:
         """add_time, update_time, state and state time (delete/archive) per id, index = id (0 unused).
 
         Ids grow with add_time like real ones; 40% never updated, 10% updated in the last 20 days,
-        5% share a bulk-edit second.
+        5% share a bulk-edit second. stamp_delete=False (option update_time_on_delete) keeps a deleted
+        record's update_time at or before its delete time.
         """
         n = self.sizes[entity]
         e = ENT_NO[entity]
@@ -83,7 +84,7 @@ class Gen:
             if c < pdel:
                 # half deleted recently (listable via status=deleted), half long ago (purged from the API)
                 st = max(a, now0 - (h2 % (25 * DAY)) if c % 2 == 0 else now0 - RECENT - 1 - h2 % (300 * DAY))
-                s, u = DELETED, max(u, st)
+                s, u = DELETED, max(u, st) if stamp_delete else min(u, st)
             elif c < pdel + parch:
                 st = a + (u - a) // 2 if u > a else a
                 s, u = ARCHIVED, max(u, st)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import base64
 import heapq
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
-from typing import Callable, Iterable, Iterator
 
 import orjson
 
-from .clock import parse_rfc3339
+from .clock import parse_date, parse_rfc3339
 
 
 class ApiError(Exception):
@@ -42,8 +43,9 @@ def q_bool(q: dict[str, str], name: str) -> bool | None:
 
 
 def q_time(q: dict[str, str], name: str) -> float | None:
+    """An RFC 3339 parameter (the gate checked the format; this parse is as strict)."""
     v = q.get(name)
-    if v is None or v == "":
+    if not v:
         return None
     try:
         return parse_rfc3339(v)
@@ -51,29 +53,67 @@ def q_time(q: dict[str, str], name: str) -> float | None:
         raise ApiError(400, f"Invalid value for parameter '{name}'. Expected RFC3339 date-time format.") from None
 
 
-def q_ids(q: dict[str, str], name: str = "ids") -> frozenset[int] | None:
+def q_date(q: dict[str, str], name: str) -> int | None:
     v = q.get(name)
     if not v:
         return None
     try:
-        ids = frozenset(int(x) for x in v.split(",") if x.strip())
+        return parse_date(v)
+    except ValueError:
+        raise ApiError(400, f"Invalid value for parameter '{name}'. Expected YYYY-MM-DD.") from None
+
+
+def q_ids(q: dict[str, str], name: str = "ids") -> frozenset[int] | None:
+    """Comma-separated integer ids; the gate already enforced the documented maximum count."""
+    v = q.get(name)
+    if not v:
+        return None
+    try:
+        return frozenset(int(x) for x in v.split(",") if x.strip())
     except ValueError:
         raise ApiError(400, f"Invalid value for parameter '{name}'.") from None
-    if len(ids) > 100:
-        raise ApiError(400, f"Parameter '{name}' accepts up to 100 ids.")
-    return ids
 
 
-def q_limit(q: dict[str, str], default: int = 100, maximum: int = 500, strict: bool = False) -> int:
-    """v2 rejects limits over 500 (strict); v1 caps them at the documented maximum."""
+def q_limit(q: dict[str, str], default: int = 100, maximum: int = 500) -> int:
+    """`limit`, default 100. Over a documented maximum the gate answered 400 already; v1 operations without
+    one are capped at 500, the generic maximum of the pagination docs [RD-PAG]."""
     n = q_int(q, "limit", default)
     if n is None or n < 1:
         raise ApiError(400, "Invalid value for parameter 'limit'. Must be a positive integer.")
-    if n > maximum:
-        if strict:
-            raise ApiError(400, f"Invalid value for parameter 'limit'. Maximum is {maximum}.")
-        n = maximum
-    return n
+    return min(n, maximum)
+
+
+@dataclass(slots=True)
+class Listing:
+    """What a list handler returns: records as JSON bytes plus neutral paging facts. The envelope
+    (respond.envelope) is rendered from the operation's `paging` fact, in one place."""
+    items: list[bytes]
+    start: int = 0
+    limit: int = 0
+    more: bool = False
+    next_cursor: str | None = None
+    extra: dict | None = None      # additional_data beside the paging block (recents' timestamps)
+
+
+def taken(limit: int, cap: int | None) -> int:
+    """How many records a page really holds: the `limit_cap` option may cut it short."""
+    return limit if cap is None or cap >= limit else cap
+
+
+def offset_params(q: dict[str, str], cap: int | None) -> tuple[int, int, int]:
+    """(start, limit as reported, records to return) of a v1 start/limit request."""
+    start = q_int(q, "start", 0) or 0
+    if start < 0:
+        raise ApiError(400, "Invalid value for parameter 'start'.")
+    limit = q_limit(q)
+    return start, limit, taken(limit, cap)
+
+
+def offset_slice(items: list[bytes], q: dict[str, str], cap: int | None) -> Listing:
+    """A start/limit page of an in-memory list."""
+    start, limit, n = offset_params(q, cap)
+    chunk = items[start:start + n]
+    return Listing(chunk, start, limit, more=start + len(chunk) < len(items))
 
 
 # ---- v2 cursors ----------------------------------------------------------------------------------
@@ -132,12 +172,3 @@ def take(items: Iterator[tuple], pred: Callable[[int], bool] | None, limit: int)
                 return out, item
             out.append(item)
     return out, None
-
-
-def v1_pagination(start: int, limit: int, total: int) -> dict:
-    """additional_data.pagination; next_start only when more items exist [RD-PAG]."""
-    more = start + limit < total
-    p = {"start": start, "limit": limit, "more_items_in_collection": more}
-    if more:
-        p["next_start"] = start + limit
-    return p

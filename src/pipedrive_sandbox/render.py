@@ -121,25 +121,6 @@ def v2(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]], *, labels: bool
 
 # include_labels=true adds [{id, label}] for label_ids [SPEC-v2]; deals use 1-4, persons 5-7.
 LABEL_NAMES = {1: "Hot", 2: "Warm", 3: "Cold", 4: "VIP", 5: "Customer", 6: "Prospect", 7: "Partner"}
-# include_fields values accepted per entity [SPEC-v2]
-INCLUDE_FIELDS = {
-    "deals": _DEAL_V2_EXTRA,
-    "persons": ("next_activity_id", "last_activity_id", "open_deals_count", "related_open_deals_count",
-                "closed_deals_count", "related_closed_deals_count", "participant_open_deals_count",
-                "participant_closed_deals_count", "email_messages_count", "activities_count",
-                "done_activities_count", "undone_activities_count", "files_count", "notes_count",
-                "followers_count", "won_deals_count", "related_won_deals_count", "lost_deals_count",
-                "related_lost_deals_count", "last_incoming_mail_time", "last_outgoing_mail_time",
-                "marketing_status", "doi_status", "smart_bcc_email"),
-    "organizations": ("next_activity_id", "last_activity_id", "open_deals_count", "related_open_deals_count",
-                      "closed_deals_count", "related_closed_deals_count", "email_messages_count", "people_count",
-                      "activities_count", "done_activities_count", "undone_activities_count", "files_count",
-                      "notes_count", "followers_count", "won_deals_count", "related_won_deals_count",
-                      "lost_deals_count", "related_lost_deals_count", "smart_bcc_email"),
-    "activities": ("attendees",),
-}
-
-
 def v2_bytes(entity: str, rec: dict, cf: dict[str, tuple[Field, ...]], gen) -> bytes:
     """v2 JSON of a record; a pooled custom_fields object is serialized once and spliced in."""
     kind = CF_KIND.get(entity)

@@ -1,75 +1,77 @@
-"""The path table: (method, path) -> handler and x-token-cost; v1 prefixes, removed v1 endpoints, 404s."""
+"""The path table: (method, path) -> handler and the operation of the official spec it serves.
+
+Every served route names its operation key in spec/facts.json ("GET /v1/leads", "GET /api/v2/deals/{id}");
+the cost (x-token-cost), the accepted query parameters and the envelope all come from that operation, so a
+route can only exist if the official files define it (operation() raises KeyError at import otherwise).
+"""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from . import render, routes_v1 as v1
-from .paging import ApiError
-from .respond import one
-from .routes_v2 import FIELD_KINDS, V2_LISTS, v2_fields, v2_list
+from . import routes_v1 as v1
 from .dealproducts import deal_products
+from .paging import ApiError, Listing
+from .routes_v2 import FIELD_KINDS, V2_LISTS, v2_fields, v2_list, v2_one
+from .spec import Operation, operation
 from .store import Store
 
-Handler = Callable[[Store, dict[str, str], dict[str, str]], bytes]
+Handler = Callable[[Store, dict[str, str], dict[str, str]], Listing | bytes]
 
 
 @dataclass(frozen=True)
 class Route:
     handler: Handler
-    cost: int          # x-token-cost of the operation [SPEC-v1], [SPEC-v2]
+    op: Operation
+    cost: int = field(init=False)    # x-token-cost of the operation [SPEC-v1], [SPEC-v2]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cost", self.op.cost)
 
 
-def _v2(path: str) -> Route:
-    spec = V2_LISTS[path]
-    cost = {"/api/v2/deals/archived": 20, "/api/v2/pipelines": 5, "/api/v2/stages": 5}.get(path, 10)
-    return Route(lambda s, q, p: v2_list(spec, s, q), cost)
+def _r(path: str, handler: Handler) -> Route:
+    return Route(handler, operation(f"GET {path}"))
 
 
-def _v2_one(entity: str) -> Route:
-    """GET /api/v2/{entity}/{id}: single entity, 1 token [SPEC-v2]."""
-    def handler(s: Store, q: dict[str, str], p: dict[str, str]) -> bytes:
-        t = s.table(entity)
-        i = t.row_of(p["id"])
-        if i is None or t.visible(i, s.clock.now()) is None:
-            raise ApiError(404, f"{entity[:-1].capitalize()} not found")
-        return one(render.v2(entity, t.get(i), s.cf))
-    return Route(handler, 1)
-
-
-STATIC: dict[str, Route] = {path: _v2(path) for path in V2_LISTS}
-STATIC.update({path: Route(lambda s, q, p, k=kind: v2_fields(k, s, q), 10) for path, kind in FIELD_KINDS.items()})
-STATIC.update({
-    "/api/v2/deals/products": Route(lambda s, q, p: deal_products(s, q, None), 10),
-    "/v1/leads": Route(lambda s, q, p: v1.leads(s, q), 20),
-    "/v1/leads/archived": Route(lambda s, q, p: v1.leads(s, q, archived=True), 40),
-    "/v1/leadLabels": Route(lambda s, q, p: v1.settings(s, "lead_labels", q), 10),
-    "/v1/leadSources": Route(lambda s, q, p: v1.settings(s, "lead_sources", q), 2),
-    "/v1/notes": Route(lambda s, q, p: v1.notes(s, q), 20),
-    "/v1/noteFields": Route(lambda s, q, p: v1.note_fields(s, q), 20),
-    "/v1/files": Route(lambda s, q, p: v1.files(s, q), 20),
-    "/v1/filters": Route(lambda s, q, p: v1.settings(s, "filters", q), 20),
-    "/v1/users": Route(lambda s, q, p: v1.users(s, q), 20),
-    "/v1/users/me": Route(lambda s, q, p: v1.users_me(s, q), 2),
-    "/v1/roles": Route(lambda s, q, p: v1.settings(s, "roles", q, paginate=True), 20),
-    "/v1/permissionSets": Route(lambda s, q, p: v1.settings(s, "permission_sets", q), 20),
-    "/v1/currencies": Route(lambda s, q, p: v1.settings(s, "currencies", q), 20),
-    "/v1/activityTypes": Route(lambda s, q, p: v1.settings(s, "activity_types", q), 20),
-    "/v1/callLogs": Route(lambda s, q, p: v1.call_logs(s, q), 20),
-    "/v1/goals/find": Route(lambda s, q, p: v1.goals(s, q), 20),
-    "/v1/mailbox/mailThreads": Route(lambda s, q, p: v1.mail_threads(s, q), 20),
-    "/v1/recents": Route(lambda s, q, p: v1.recents(s, q), 20),
-})
-STATIC.update({f"/v1/{name}": Route(lambda s, q, p, k=kind: v1.v1_fields(s, k, q), 20)
+STATIC: dict[str, Route] = {path: _r(path, lambda s, q, p, spec=spec: v2_list(spec, s, q))
+                            for path, spec in V2_LISTS.items()}
+STATIC.update({path: _r(path, lambda s, q, p, k=kind: v2_fields(k, s, q)) for path, kind in FIELD_KINDS.items()})
+STATIC.update({f"/v1/{name}": _r(f"/v1/{name}", lambda s, q, p, k=kind: v1.v1_fields(s, k, q))
                for name, kind in v1.V1_FIELD_KINDS.items()})
+STATIC.update({path: _r(path, handler) for path, handler in {
+    "/api/v2/deals/products": lambda s, q, p: deal_products(s, q, None),
+    "/v1/leads": lambda s, q, p: v1.leads(s, q),
+    "/v1/leads/archived": lambda s, q, p: v1.leads(s, q, archived=True),
+    "/v1/leadLabels": lambda s, q, p: v1.settings(s, "lead_labels", q),
+    "/v1/leadSources": lambda s, q, p: v1.settings(s, "lead_sources", q),
+    "/v1/notes": lambda s, q, p: v1.notes(s, q),
+    "/v1/noteFields": lambda s, q, p: v1.note_fields(s, q),
+    "/v1/files": lambda s, q, p: v1.files(s, q),
+    "/v1/filters": lambda s, q, p: v1.settings(s, "filters", q),
+    "/v1/users": lambda s, q, p: v1.users(s, q),
+    "/v1/users/me": lambda s, q, p: v1.users_me(s, q),
+    "/v1/roles": lambda s, q, p: v1.settings(s, "roles", q, paginate=True),
+    "/v1/permissionSets": lambda s, q, p: v1.settings(s, "permission_sets", q),
+    "/v1/currencies": lambda s, q, p: v1.settings(s, "currencies", q),
+    "/v1/activityTypes": lambda s, q, p: v1.settings(s, "activity_types", q),
+    "/v1/callLogs": lambda s, q, p: v1.call_logs(s, q),
+    "/v1/goals/find": lambda s, q, p: v1.goals(s, q),
+    "/v1/mailbox/mailThreads": lambda s, q, p: v1.mail_threads(s, q),
+    "/v1/recents": lambda s, q, p: v1.recents(s, q),
+}.items()})
+
+
+def _pattern(template: str, handler: Handler) -> tuple[re.Pattern[str], Route]:
+    """A templated path ("/api/v2/deals/{id}") as a regex over digits, with the template's operation."""
+    rx = re.escape(template).replace(r"\{id\}", r"(?P<id>\d+)")
+    return re.compile(f"^{rx}$"), _r(template, handler)
+
 
 PATTERNS: list[tuple[re.Pattern[str], Route]] = [
-    (re.compile(r"^/v1/mailbox/mailThreads/(?P<id>\d+)/mailMessages$"),
-     Route(lambda s, q, p: v1.mail_messages(s, q, p["id"]), 20)),
-    (re.compile(r"^/api/v2/deals/(?P<id>\d+)/products$"),
-     Route(lambda s, q, p: deal_products(s, q, int(p["id"])), 10)),
-] + [(re.compile(rf"^/api/v2/{e}/(?P<id>\d+)$"), _v2_one(e))
+    _pattern("/v1/mailbox/mailThreads/{id}/mailMessages", lambda s, q, p: v1.mail_messages(s, q, p["id"])),
+    _pattern("/api/v2/deals/{id}/products", lambda s, q, p: deal_products(s, q, int(p["id"]))),
+] + [_pattern(f"/api/v2/{e}/{{id}}", lambda s, q, p, e=e: v2_one(e, s, q, p["id"]))
      for e in ("deals", "persons", "organizations", "activities", "products", "pipelines", "stages")]
 
 # The deprecated v1 entity endpoints are gone from the current v1 spec (176 -> 143 paths) [SPEC-v1],
@@ -109,4 +111,9 @@ def route_key(method: str, path: str) -> str:
     return f"{method} {path.rstrip('/') or '/'}"
 
 
-__all__ = ["resolve", "route_key", "Route", "STATIC", "PATTERNS"]
+def served() -> dict[str, Route]:
+    """Every served operation by its key in the facts ("GET /v1/leads", "GET /api/v2/deals/{id}")."""
+    return {r.op.key: r for r in [*STATIC.values(), *(route for _, route in PATTERNS)]}
+
+
+__all__ = ["PATTERNS", "STATIC", "Route", "resolve", "route_key", "served"]

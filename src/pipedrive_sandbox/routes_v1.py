@@ -1,67 +1,88 @@
 """API v1 endpoints still in the current spec: leads, notes, files, users, recents, settings and *Fields [SPEC-v1]."""
 from __future__ import annotations
 
-from typing import Callable
+import random
+from collections.abc import Callable, Iterable
+from itertools import groupby
 
+from . import company as co
 from . import extras, render
 from .clock import DAY, parse_v1_dt, v1_dt
+from .extras import TOKEN_USER
 from .fieldmeta import note_items, v1_items
 from .generate import ARCHIVED, LIVE
-from .paging import ApiError, q_int, q_limit, q_time, v1_pagination
-from .respond import cached, dumps, one, page
+from .paging import (
+    ApiError,
+    Listing,
+    offset_params,
+    offset_slice,
+    q_date,
+    q_int,
+    q_time,
+)
+from .respond import cached, dumps, one
 from .store import Store, Table
 
-_SORTABLE_BY_INDEX = ("id", "update_time", "add_time")
 
+def _parse_sort(q: dict[str, str], allowed: tuple[str, ...], default: str,
+                default_desc: bool = False) -> tuple[str, bool]:
+    """v1 `sort=field ASC, other DESC` (a bare field sorts ascending); the first key decides, id breaks ties.
 
-def _parse_sort(q: dict[str, str], allowed: tuple[str, ...], default: str) -> tuple[str, bool]:
-    """v1 `sort=field ASC, other DESC`; the first key decides, id breaks ties [SPEC-v1]."""
+    Where the spec gives `sort` an enum (leads: bare field names), the gate has already refused the rest."""
     raw = (q.get("sort") or "").strip()
     if not raw:
-        return default, False
+        return default, default_desc
     first = raw.split(",")[0].split()
-    key = first[0]
-    desc = len(first) > 1 and first[1].upper() == "DESC"
-    if key not in allowed or (len(first) > 1 and first[1].upper() not in ("ASC", "DESC")):
+    key = first[0] if first else ""
+    if key not in allowed or len(first) > 2 or (len(first) == 2 and first[1].upper() not in ("ASC", "DESC")):
         raise ApiError(400, f"Invalid sort field or direction: {raw}")
-    return key, desc
+    return key, len(first) == 2 and first[1].upper() == "DESC"
+
+
+def _window(seq: Iterable[tuple], start: int, n: int) -> tuple[list[int], bool]:
+    """Rows start..start+n of an ordered (value, row) sequence, and whether more follow."""
+    rows: list[int] = []
+    for k, (_, i) in enumerate(seq):
+        if k >= start:
+            if len(rows) == n:
+                return rows, True
+            rows.append(i)
+    return rows, False
+
+
+def _shuffled(store: Store, seq: Iterable[tuple]) -> list[tuple]:
+    """Option tie_order=shuffled: records with an equal sort value in an order that changes per request
+    (deterministic from the seed and a request counter); the order of distinct values stays."""
+    rnd = random.Random(co.mix(store.gen.seed, 0x71E, next(store.list_requests)))
+    out: list[tuple] = []
+    for _, group in groupby(seq, key=lambda e: e[0]):
+        tie = list(group)
+        rnd.shuffle(tie)
+        out.extend(tie)
+    return out
 
 
 def table_list(store: Store, name: str, q: dict[str, str], *, coll: int = LIVE, sorts: tuple[str, ...] = ("id",),
-               default_sort: str = "id", maximum: int = 500, preds: list[Callable[[int], bool]] | None = None,
-               shape: str = "v1") -> bytes:
-    """Offset-paginated v1 list over a table's rows (start/limit, max 500 or smaller) [RD-PAG]."""
+               default_sort: str = "id", default_desc: bool = False,
+               preds: list[Callable[[int], bool]] | None = None, shape: str = "v1") -> Listing:
+    """A v1 start/limit list over a table's rows; the envelope comes from the operation's facts [RD-PAG]."""
     t = store.table(name)
-    start = q_int(q, "start", 0) or 0
-    if start < 0:
-        raise ApiError(400, "Invalid value for parameter 'start'.")
-    limit = q_limit(q, 100, maximum)
-    key, desc = _parse_sort(q, sorts, default_sort)
+    start, limit, n = offset_params(q, store.options.limit_cap)
+    key, desc = _parse_sort(q, sorts, default_sort, default_desc)
     with store.lock:
         idx = t.index(coll, key)
-    seq = reversed(idx) if desc else idx
-    preds = preds or []
-    matched = 0
-    rows: list[int] = []
-    more = False
-    for _, i in seq:
-        if preds and not all(p(i) for p in preds):
-            continue
-        if matched >= start:
-            if len(rows) == limit:
-                more = True
-                break
-            rows.append(i)
-        matched += 1
+    seq: Iterable[tuple] = reversed(idx) if desc else idx
+    if preds:
+        seq = (e for e in seq if all(p(e[1]) for p in preds))
+    if key != "id" and store.options.tie_order == "shuffled":
+        seq = _shuffled(store, seq)
+    rows, more = _window(seq, start, n)
     rnd = (lambda rec: v1_record(store, name, rec))
     if name == "notes":     # nested deal/person/org names change with those records: never cached
         data = [dumps(rnd(t.get(i))) for i in rows]
     else:
         data = [cached(t, i, shape, rnd) for i in rows]
-    p = {"start": start, "limit": limit, "more_items_in_collection": more}
-    if more:
-        p["next_start"] = start + limit
-    return page(data, {"pagination": p})
+    return Listing(data, start, limit, more)
 
 
 # v1 records carry denormalized names (org_name, owner_name, ...) [SPEC-v1]: key -> (table, id key, field)
@@ -114,82 +135,93 @@ def _eq(t: Table, q: dict[str, str], qname: str, key: str | None = None, as_str:
     return lambda i, k=key or qname: t.get(i).get(k) == v
 
 
-def leads(store: Store, q: dict[str, str], archived: bool = False) -> bytes:
-    """GET /v1/leads and /v1/leads/archived: oldest first by creation time; archived ones only on /archived [CL-ARCH]."""
+_LEAD_SORTS = ("id", "title", "owner_id", "creator_id", "was_seen", "expected_close_date", "next_activity_id",
+               "add_time", "update_time")
+
+
+def leads(store: Store, q: dict[str, str], archived: bool = False) -> Listing:
+    """GET /v1/leads and /v1/leads/archived: oldest first by creation time; archived ones only on /archived
+    [CL-ARCH]. updated_since exists only on /v1/leads [SPEC-v1]: the gate never passes it for /archived."""
     t = store.table("leads")
     preds = [p for p in (_eq(t, q, "owner_id"), _eq(t, q, "person_id"), _eq(t, q, "organization_id")) if p]
     since = q_time(q, "updated_since")
     if since is not None:
         since_ms = since * 1000
         preds.append(lambda i: t.get(i)["update_time"] * 1000 + t.get(i)["_upd_ms"] >= since_ms)
-    sorts = ("id", "title", "owner_id", "creator_id", "was_seen", "expected_close_date", "next_activity_id",
-             "add_time", "update_time")
-    return table_list(store, "leads", q, coll=ARCHIVED if archived else LIVE, sorts=sorts, default_sort="add_time",
-                      preds=preds, shape="v1lead")
+    return table_list(store, "leads", q, coll=ARCHIVED if archived else LIVE, sorts=_LEAD_SORTS,
+                      default_sort="add_time", preds=preds, shape="v1lead")
 
 
-def notes(store: Store, q: dict[str, str]) -> bytes:
+_PINS = ("pinned_to_lead_flag", "pinned_to_deal_flag", "pinned_to_organization_flag", "pinned_to_person_flag",
+         "pinned_to_project_flag", "pinned_to_task_flag")
+
+
+def notes(store: Store, q: dict[str, str]) -> Listing:
     t = store.table("notes")
     preds = [p for p in (_eq(t, q, "user_id"), _eq(t, q, "deal_id"), _eq(t, q, "person_id"), _eq(t, q, "org_id"),
-                         _eq(t, q, "lead_id", as_str=True)) if p]
+                         _eq(t, q, "project_id"), _eq(t, q, "task_id"), _eq(t, q, "lead_id", as_str=True)) if p]
+    for flag in _PINS:
+        if flag in q:
+            preds.append(lambda i, f=flag, want=q[flag] == "1": bool(t.get(i)[f]) == want)
     since = q_time(q, "updated_since")
     if since is not None:
         preds.append(lambda i: t.upd[i] >= since)
-    for qname, cmp in (("start_date", 1), ("end_date", -1)):
-        v = q.get(qname)
-        if v:
-            try:
-                bound = int(q_time({"x": v + "T00:00:00Z"}, "x"))
-            except ApiError:
-                raise ApiError(400, f"Invalid value for parameter '{qname}'. Expected YYYY-MM-DD.") from None
-            if cmp == 1:
-                preds.append(lambda i, b=bound: t.add[i] >= b)
-            else:
-                preds.append(lambda i, b=bound + DAY: t.add[i] < b)
+    first, last = q_date(q, "start_date"), q_date(q, "end_date")
+    if first is not None:
+        preds.append(lambda i: t.add[i] >= first)
+    if last is not None:
+        preds.append(lambda i: t.add[i] < last + DAY)
     sorts = ("id", "user_id", "deal_id", "person_id", "org_id", "content", "add_time", "update_time")
     return table_list(store, "notes", q, sorts=sorts, preds=preds)
 
 
-def files(store: Store, q: dict[str, str]) -> bytes:
-    return table_list(store, "files", q, sorts=("id", "update_time"), maximum=100)  # files: limit <= 100 [SPEC-v1]
+def files(store: Store, q: dict[str, str]) -> Listing:
+    return table_list(store, "files", q, sorts=("id", "update_time"))    # sort: id, update_time [SPEC-v1]
 
 
-def call_logs(store: Store, q: dict[str, str]) -> bytes:
-    return table_list(store, "call_logs", q, maximum=50)        # callLogs: upper limit 50 [SPEC-v1]
+def _mine(t: Table) -> Callable[[int], bool]:
+    return lambda i: t.get(i)["user_id"] == TOKEN_USER
 
 
-def mail_threads(store: Store, q: dict[str, str]) -> bytes:
-    folder = q.get("folder")
-    if folder not in ("inbox", "drafts", "sent", "archive"):
-        raise ApiError(400, "Parameter 'folder' is required and must be one of inbox, drafts, sent, archive.")
+def call_logs(store: Store, q: dict[str, str]) -> Listing:
+    """"Returns all call logs assigned to a particular user" [SPEC-v1]: the token user's."""
+    return table_list(store, "call_logs", q, preds=[_mine(store.table("call_logs"))])
+
+
+def mail_threads(store: Store, q: dict[str, str]) -> Listing:
+    """The token user's threads in one folder, "ordered by the most recent message within" [SPEC-v1]
+    (option mail_thread_order=id: by id)."""
+    folder = q["folder"]                 # required, enum-checked by the gate
     t = store.table("mail_threads")
-    return table_list(store, "mail_threads", q, preds=[lambda i: folder in t.get(i)["folders"]])
+    newest = store.options.mail_thread_order == "newest"
+    return table_list(store, "mail_threads", q, default_sort="update_time" if newest else "id",
+                      default_desc=newest, preds=[_mine(t), lambda i: folder in t.get(i)["folders"]])
 
 
-def mail_messages(store: Store, q: dict[str, str], thread_id: str) -> bytes:
+def mail_messages(store: Store, q: dict[str, str], thread_id: str) -> Listing:
     t = store.table("mail_threads")
     i = t.row_of(thread_id)
-    if i is None:
-        raise ApiError(404, "Mail thread not found")
-    return page([dumps(m) for m in extras.mail_messages(store.gen, t.get(i))])
+    if i is None or t.visible(i, store.clock.now()) is None or t.get(i)["user_id"] != TOKEN_USER:
+        raise ApiError(404, "Mail thread not found")     # another user's mailbox is not yours to read
+    return Listing([dumps(m) for m in extras.mail_messages(store.gen, t.get(i))])
 
 
-def users(store: Store, q: dict[str, str]) -> bytes:
+def users(store: Store, q: dict[str, str]) -> Listing:
     """GET /v1/users is not paginated: the whole list, no additional_data [SPEC-v1]."""
     t = store.table("users")
     cf = store.cf
-    return page([cached(t, i, "v1", lambda rec: render.v1("users", rec, cf)) for i in range(1, t.n + 1)])
+    return Listing([cached(t, i, "v1", lambda rec: render.v1("users", rec, cf)) for i in range(1, t.n + 1)])
 
 
 def users_me(store: Store, q: dict[str, str]) -> bytes:
-    me = dict(render.v1("users", store.table("users").get(1), store.cf))
+    me = dict(render.v1("users", store.table("users").get(TOKEN_USER), store.cf))
     me.update(company_id=1000 + store.gen.seed, company_name="Sandbox Company", company_domain="sandbox",
               company_country="EE", company_industry="IT Services",
               language={"language_code": "en", "country_code": "US"})
     return one(me)
 
 
-def settings(store: Store, name: str, q: dict[str, str], paginate: bool = False) -> bytes:
+def settings(store: Store, name: str, q: dict[str, str], paginate: bool = False) -> Listing:
     rows = store.settings[name]
     if name == "filters" and q.get("type"):
         rows = [r for r in rows if r["type"] == q["type"]]
@@ -199,11 +231,7 @@ def settings(store: Store, name: str, q: dict[str, str], paginate: bool = False)
     if name == "permission_sets" and q.get("app"):
         rows = [r for r in rows if r["app"] == q["app"]]
     data = [dumps(_v1_setting(r)) for r in rows]
-    if not paginate:
-        return page(data)
-    start = q_int(q, "start", 0) or 0
-    limit = q_limit(q)
-    return page(data[start:start + limit], {"pagination": v1_pagination(start, limit, len(data))})
+    return offset_slice(data, q, store.options.limit_cap) if paginate else Listing(data)
 
 
 def _v1_setting(r: dict) -> dict:
@@ -214,31 +242,67 @@ def _v1_setting(r: dict) -> dict:
     return out
 
 
-def goals(store: Store, q: dict[str, str]) -> bytes:
+# The parameters documented with "If provided, everyone's goals will be returned" [SPEC-v1], and where a
+# goal holds the value each one filters on.
+_EVERYONE: dict[str, Callable[[dict], object]] = {
+    "type.name": lambda g: g["type"]["name"],
+    "assignee.type": lambda g: g["assignee"]["type"],
+    "expected_outcome.target": lambda g: g["expected_outcome"]["target"],
+    "expected_outcome.tracking_metric": lambda g: g["expected_outcome"]["tracking_metric"],
+    "expected_outcome.currency_id": lambda g: g["expected_outcome"].get("currency_id"),
+    "type.params.pipeline_id": lambda g: g["type"]["params"].get("pipeline_id"),
+    "type.params.stage_id": lambda g: g["type"]["params"].get("stage_id"),
+    "type.params.activity_type_id": lambda g: g["type"]["params"].get("activity_type_id"),
+}
+
+
+def _goal_has(g: dict, name: str, raw: str) -> bool:
+    have = _EVERYONE[name](g)
+    if isinstance(have, list):           # array parameters: the goal names any of the given ids
+        return bool({int(x) for x in raw.split(",")} & set(have))
+    if isinstance(have, (int, float)) and not isinstance(have, bool):
+        return float(raw) == have
+    return have == raw
+
+
+def goals(store: Store, q: dict[str, str]) -> Listing:
+    """GET /v1/goals/find [SPEC-v1]: only your goals ("When omitted, only your goals will be returned"),
+    or assignee.id's; any "everyone's goals" parameter widens to everyone's, filtered by it. is_active
+    defaults to true. Period: goals whose duration overlaps [period.start, period.end]."""
+    if ("period.start" in q) != ("period.end" in q):
+        raise ApiError(400, "When 'period.start' is provided, 'period.end' must be provided too (and vice versa).")
     rows = store.settings["goals"]
-    if q.get("is_active") in ("true", "false"):
-        rows = [g for g in rows if g["is_active"] == (q["is_active"] == "true")]
-    if q.get("type.name"):
-        rows = [g for g in rows if g["type"]["name"] == q["type.name"]]
-    return dumps({"success": True, "data": {"goals": rows}})
+    everyone = [n for n in _EVERYONE if n in q]
+    who = int(q["assignee.id"]) if "assignee.id" in q else None
+    if everyone:
+        rows = [g for g in rows if all(_goal_has(g, n, q[n]) for n in everyone)
+                and (who is None or g["assignee"]["id"] == who)]
+    else:
+        me = TOKEN_USER if who is None else who
+        rows = [g for g in rows if g["assignee"]["type"] == "person" and g["assignee"]["id"] == me]
+    active = q.get("is_active", "true") in ("true", "1")
+    rows = [g for g in rows if g["is_active"] == active and q.get("title", g["title"]) == g["title"]]
+    if "period.start" in q:
+        lo, hi = q["period.start"], q["period.end"]
+        rows = [g for g in rows if g["duration"]["start"] <= hi and (g["duration"].get("end") or hi) >= lo]
+    return Listing([dumps(g) for g in rows])
 
 
 V1_FIELD_KINDS = {"dealFields": "deal", "personFields": "person", "organizationFields": "organization",
                   "productFields": "product", "leadFields": "lead", "activityFields": "activity"}
 
 
-def v1_fields(store: Store, kind: str, q: dict[str, str]) -> bytes:
+def v1_fields(store: Store, kind: str, q: dict[str, str]) -> Listing:
     t0 = store.gen.now0 - 4 * 365 * DAY
     items = [dumps(x) for x in v1_items(kind, store.cf.get(kind, ()), t0, t0 + 30 * DAY)]
-    if kind == "activity":              # /v1/activityFields takes no pagination params [SPEC-v1]
-        return page(items)
-    start = q_int(q, "start", 0) or 0
-    limit = q_limit(q)
-    return page(items[start:start + limit], {"pagination": v1_pagination(start, limit, len(items))})
+    if kind == "activity":              # /v1/activityFields takes no start/limit [SPEC-v1]: all in one page
+        return Listing(items, 0, len(items))
+    return offset_slice(items, q, store.options.limit_cap)
 
 
-def note_fields(store: Store, q: dict[str, str]) -> bytes:
-    return page([dumps(x) for x in note_items(store.gen.now0)])
+def note_fields(store: Store, q: dict[str, str]) -> Listing:
+    items = [dumps(x) for x in note_items(store.gen.now0)]
+    return Listing(items, 0, len(items))  # no start/limit in the spec: all in one page
 
 
 # /v1/recents item names -> store entity [SPEC-v1]
@@ -247,59 +311,67 @@ RECENT_ITEMS = {"activity": "activities", "activityType": "activity_types", "dea
                 "pipeline": "pipelines", "product": "products", "stage": "stages", "user": "users"}
 
 
-def recents(store: Store, q: dict[str, str]) -> bytes:
-    """Changes since since_timestamp, but never older than 30 days before now (sandbox model of the feed's cap)."""
-    raw = q.get("since_timestamp")
-    if not raw:
-        raise ApiError(400, "Parameter 'since_timestamp' is required. Format: YYYY-MM-DD HH:MM:SS")
-    try:
-        since = parse_v1_dt(raw)
-    except ValueError:
-        raise ApiError(400, "Invalid value for parameter 'since_timestamp'. Format: YYYY-MM-DD HH:MM:SS") from None
-    wanted = [x.strip() for x in (q.get("items") or "").split(",") if x.strip()] or list(RECENT_ITEMS)
-    bad = [x for x in wanted if x not in RECENT_ITEMS]
-    if bad:
-        raise ApiError(400, f"Invalid value for parameter 'items': {', '.join(bad)}")
-    start = q_int(q, "start", 0) or 0
-    limit = q_limit(q)
-    cutoff = max(since, store.clock.now() - 30 * DAY)
+def _recent_entries(store: Store, wanted: list[str], cutoff: int) -> list[tuple]:
+    """(update_time, item order, id, item, entity or None, settings row) oldest first; cached per version."""
     with store.lock:
         ckey = (tuple(wanted), cutoff, store.version)
         entries = store.recents_cache.get(ckey)
-    if entries is None:
+        if entries is not None:
+            return entries
         entries = []
-        with store.lock:
-            for order, item in enumerate(wanted):
-                name = RECENT_ITEMS[item]
-                if name in ("activity_types", "filters"):
-                    for r in store.settings[name]:
-                        if r.get("update_time") and r["update_time"] >= cutoff:
-                            entries.append((r["update_time"], order, r["id"], item, None, r))
-                else:
-                    for upd, i in store.recent_rows(name, cutoff):
-                        entries.append((upd, order, i, item, name, None))
+        for order, item in enumerate(wanted):
+            name = RECENT_ITEMS[item]
+            if name in ("activity_types", "filters"):
+                for r in store.settings[name]:
+                    if r.get("update_time") and r["update_time"] >= cutoff:
+                        entries.append((r["update_time"], order, r["id"], item, None, r))
+            else:
+                for upd, i in store.recent_rows(name, cutoff):
+                    entries.append((upd, order, i, item, name, None))
         entries.sort(key=lambda e: e[:3])
         if len(store.recents_cache) > 64:
             store.recents_cache.clear()
         store.recents_cache[ckey] = entries
-    chunk = entries[start:start + limit]
+    return entries
+
+
+def recents(store: Store, q: dict[str, str]) -> Listing:
+    """Changes since since_timestamp (required, YYYY-MM-DD HH:MM:SS: the gate checked both), never older
+    than 30 days before now (sandbox model of the feed's cap); additional_data reports the clamped value."""
+    since = parse_v1_dt(q["since_timestamp"])
+    wanted = list(dict.fromkeys(x.strip() for x in q["items"].split(",") if x.strip())) if "items" in q \
+        else list(RECENT_ITEMS)
+    start, limit, n = offset_params(q, store.options.limit_cap)
+    cutoff = max(since, store.clock.now() - 30 * DAY)
+    entries = _recent_entries(store, wanted, cutoff)
+    chunk = entries[start:start + n]
+    as_list = store.options.recents_user_data == "list"
     data = []
     for upd, _, i, item, name, raw_rec in chunk:
-        if name is None:
-            body = dumps(_v1_setting(raw_rec))
-        else:
-            t = store.table(name)
-            # not cached: v1 records embed names of related records (org_name, owner_name, ...)
-            body = dumps(v1_record(store, name, t.get(i)))
+        # not cached: v1 records embed names of related records (org_name, owner_name, ...)
+        body = dumps(_v1_setting(raw_rec)) if name is None else dumps(v1_record(store, name, store.table(name).get(i)))
+        if item == "user" and as_list:
+            body = b"[" + body + b"]"   # option recents_user_data=list: as peers observe (data[0])
         data.append(b'{"item":"' + item.encode() + b'","id":' + str(i).encode() + b',"data":' + body + b"}")
-    more = start + limit < len(entries)
-    p = {"start": start, "limit": limit, "more_items_in_collection": more}
-    if more:
-        p["next_start"] = start + limit
-    additional = {"since_timestamp": v1_dt(since), "last_timestamp_on_page": v1_dt(chunk[-1][0]) if chunk else None,
-                  "pagination": p}
-    return page(data, additional)
+    extra = {"since_timestamp": v1_dt(cutoff), "last_timestamp_on_page": v1_dt(chunk[-1][0]) if chunk else None}
+    return Listing(data, start, limit, start + len(chunk) < len(entries), extra=extra)
 
 
-__all__ = ["leads", "notes", "files", "call_logs", "mail_threads", "mail_messages", "users", "users_me", "settings",
-           "goals", "v1_fields", "note_fields", "recents", "V1_FIELD_KINDS", "RECENT_ITEMS", "table_list"]
+__all__ = [
+    "RECENT_ITEMS",
+    "V1_FIELD_KINDS",
+    "call_logs",
+    "files",
+    "goals",
+    "leads",
+    "mail_messages",
+    "mail_threads",
+    "note_fields",
+    "notes",
+    "recents",
+    "settings",
+    "table_list",
+    "users",
+    "users_me",
+    "v1_fields",
+]

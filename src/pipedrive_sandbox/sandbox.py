@@ -14,6 +14,7 @@ import orjson
 
 from .app import App
 from .faults import KINDS
+from .options import cli_value, coerce
 from .server import SandboxServer
 
 
@@ -38,9 +39,14 @@ class Sandbox:
     def __init__(self, scale: str = "small", seed: int = 1, token: str = "sandbox-token", burst: int | None = None,
                  daily_tokens: int | None = None, latency_ms: int = 0, fault_rate: float = 0.0,
                  faults: tuple[str, ...] | list[str] = KINDS, oauth_ttl: float = 3599, host: str = "127.0.0.1",
-                 port: int = 0, subprocess: bool = False, prewarm: str | None = None) -> None:
+                 port: int = 0, subprocess: bool = False, prewarm: str | None = None,
+                 options: dict | None = None) -> None:
+        # options: the spec-open behaviours (pipedrive_sandbox.OPTIONS); checked here, in either mode
+        opts = {name: coerce(name, value) for name, value in (options or {}).items()}
         self._kw = dict(scale=scale, seed=seed, token=token, burst=burst, daily_tokens=daily_tokens,
-                        latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), oauth_ttl=oauth_ttl)
+                        latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), oauth_ttl=oauth_ttl,
+                        options=opts)
+        self._options = opts   # start-time options (the live ones: configure()["options"])
         self.host, self.port, self.subprocess = host, port, subprocess
         self.prewarm = prewarm  # subprocess mode: comma list of v2 entities serialized up front (benchmarks)
         self.token = token
@@ -51,7 +57,7 @@ class Sandbox:
         self._proc: sp.Popen | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         if self.subprocess:
             self._start_process()
         else:
@@ -77,6 +83,8 @@ class Sandbox:
             cmd += ["--daily-tokens", str(kw["daily_tokens"])]
         if self.prewarm is not None:
             cmd += ["--prewarm", self.prewarm]
+        for name, value in self._options.items():
+            cmd += ["--option", f"{name}={cli_value(value)}"]
         # stderr is inherited so a sandbox traceback is visible; the finalizer stops an unclosed child at exit
         self._proc = sp.Popen(cmd, stdout=sp.PIPE, env=os.environ.copy())
         self._finalizer = weakref.finalize(self, _stop, self._proc)
@@ -96,7 +104,7 @@ class Sandbox:
             _stop(self._proc)
             self._proc = None
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -135,6 +143,10 @@ class Sandbox:
     def archive(self, entity: str, id: object) -> dict:
         return self._call("POST", f"/_sandbox/records/{entity}/{id}/archive")
 
+    def unarchive(self, entity: str, id: object) -> dict:
+        """Back to the live list (deals and leads); update_time moves per option update_time_on_archive."""
+        return self._call("POST", f"/_sandbox/records/{entity}/{id}/unarchive")
+
     def get(self, entity: str, id: object) -> dict:
         """The current record as the API shows it (sandbox addition)."""
         return self._call("GET", f"/_sandbox/records/{entity}/{id}")
@@ -149,7 +161,12 @@ class Sandbox:
         self._call("POST", "/_sandbox/stats/reset")
 
     def configure(self, **cfg: object) -> dict:
+        """POST /_sandbox/config; options go as configure(options={"tie_order": "shuffled"})."""
         return self._call("POST", "/_sandbox/config", cfg)
+
+    def set_options(self, **options: object) -> dict:
+        """Change spec-open behaviours at run time; returns the effective options."""
+        return self.configure(options=options)["options"]
 
     def revoke(self, token: str) -> None:
         self._call("POST", "/_sandbox/tokens/revoke", {"token": token})

@@ -1,11 +1,10 @@
 """HTTP plumbing: a keep-alive ThreadingHTTPServer; the order of checks mirrors a real API edge."""
 from __future__ import annotations
 
-import sys
-
 import socket
-import traceback
+import sys
 import time
+import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -17,9 +16,10 @@ from .app import App
 from .auth import AuthError
 from .clock import http_date
 from .faults import BAD_GATEWAY, BLOCK_PAGE
-from .paging import ApiError
-from .respond import dumps, error
-from .routes import resolve, route_key
+from .paging import ApiError, Listing
+from .respond import dumps, envelope, error
+from .routes import Route, resolve, route_key
+from .spec import BadParameter
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -102,11 +102,21 @@ class Handler(BaseHTTPRequestHandler):
             status, payload = control.handle(app, method, path.rstrip("/"), body)
             self._send(status, orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS))
             return
-
         query: dict[str, str] = {}
         for k, v in parse_qsl(parts.query, keep_blank_values=True):
             query[k] = f"{query[k]},{v}" if k in query else v   # repeated params (deal_ids=1&deal_ids=2)
         key = route_key(method, path)
+        fault = self._fault(app, key)
+        if fault == "answered":
+            return
+        applied = None if fault == "truncate" else fault   # a truncation only counts on a 200 body
+        if path == "/oauth/token":
+            self._oauth(app, method, key, body, applied)
+            return
+        self._api(app, method, path, query, key, fault, applied)
+
+    def _fault(self, app: App, key: str) -> str | None:
+        """Draw this request's fault; a drop or a 5xx is answered here ("answered"), latency sleeps."""
         fx = app.faults
         if fx.latency_ms:
             time.sleep(fx.latency_ms / 1000)
@@ -118,7 +128,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            return
+            return "answered"
         if fault == "5xx":
             status = (500, 502, 503)[detail % 3]
             app.stats.record(key, status, fault="5xx")
@@ -126,37 +136,38 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(502, BAD_GATEWAY, ctype="text/html")
             else:
                 self._send(status, error(status, "Internal server error" if status == 500 else "Service unavailable"))
-            return
+            return "answered"
         if fault == "latency":
             time.sleep(fx.latency_spike_ms / 1000)
-        # a truncation only counts (and happens) on a 200 body; until then the request carries no fault
-        applied = None if fault == "truncate" else fault
+        return fault
 
-        if path == "/oauth/token":
-            if method != "POST":
-                self._send(405, error(405, "Method not allowed"))
-                app.stats.record(key, 405, fault=applied)
-                return
-            status, payload = app.auth.token_endpoint(self.headers, body, app.url)
-            app.stats.record(key, status, fault=applied)
-            self._send(status, dumps(payload), headers=(("Cache-Control", "no-store"),))
+    def _oauth(self, app: App, method: str, key: str, body: bytes, applied: str | None) -> None:
+        if method != "POST":
+            self._send(405, error(405, "Method not allowed"))
+            app.stats.record(key, 405, fault=applied)
             return
+        # api_domain: the company's API domain [RD-OAUTH]; here the sandbox's own base URL
+        status, payload = app.auth.token_endpoint(self.headers, body, app.url)
+        app.stats.record(key, status, fault=applied)
+        self._send(status, dumps(payload), headers=(("Cache-Control", "no-store"),))
 
+    def _api(self, app: App, method: str, path: str, query: dict[str, str], key: str, fault: str | None,
+             applied: str | None) -> None:
+        """Auth, routing, rate limits (a request is charged its operation's cost, a 400 too), scope denial,
+        then the spec gate and the handler."""
         try:
             principal = app.auth.principal(self.headers, query)
         except AuthError as e:
             app.stats.record(key, e.status, fault=applied)
             self._send(e.status, dumps({"success": False, "error": e.message, "errorCode": e.status}))
             return
+        route: Route | None = None
         try:
             route, params = resolve(path)
             if method != "GET":
                 raise ApiError(405, "Method not allowed. The sandbox API is read-only; use /_sandbox/ to change data.")
         except ApiError as e:
-            route = None
-            status, resp = e.status, error(e.status, e.message)
-        else:
-            status, resp = 0, b""  # type: ignore[assignment]
+            route, status, resp = None, e.status, error(e.status, e.message)
         cost = route.cost if route is not None else 0
         decision = app.limits.check(principal, cost, time.monotonic(), app.clock.now())
         if decision.status == 403:
@@ -174,22 +185,37 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(403, dumps({"success": False, "error": "Scope and URL mismatch", "errorCode": 403}),
                            decision.headers)
                 return
-            try:
-                resp = route.handler(app.store, query, params)
-                status = 200
-            except ApiError as e:
-                status, resp = e.status, error(e.status, e.message)
-            except Exception as e:  # a sandbox bug: answer 500 JSON rather than dropping the connection
-                traceback.print_exc()
-                status, resp = 500, error(500, f"Sandbox internal error: {type(e).__name__}")
+            status, resp = _run(app, route, query, params)
         truncate = fault == "truncate" and status == 200
-        app.stats.record(key, status, cost if route is not None else 0, fault="truncate" if truncate else applied)
+        app.stats.record(key, status, cost, fault="truncate" if truncate else applied)
         if truncate:
             resp = b"".join(resp) if isinstance(resp, list) else resp
             cut = max(1, len(resp) // 2 - 1)
             self._send(200, resp[:cut], decision.headers, close=True)
             return
         self._send(status, resp, decision.headers)
+
+
+def _run(app: App, route: Route, query: dict[str, str], params: dict[str, str]) -> tuple[int, bytes | list[bytes]]:
+    """The spec gate, then the handler: it sees only the parameters its operation defines (the others are
+    ignored, as Pipedrive ignores them, and counted in stats); a defined one with a bad value is a 400."""
+    op = route.op
+    try:
+        accepted, ignored = op.admit(query)
+        if ignored:
+            app.stats.ignore(op.key, ignored)
+        if app.options.time_filter == "ignored":     # option: a server that does not filter by time
+            accepted.pop("updated_since", None)
+            accepted.pop("updated_until", None)
+        out = route.handler(app.store, accepted, params)
+        return 200, envelope(op, out) if isinstance(out, Listing) else out
+    except BadParameter as e:
+        return 400, error(400, str(e))
+    except ApiError as e:
+        return e.status, error(e.status, e.message)
+    except Exception as e:  # noqa: BLE001 - a sandbox bug: answer 500 JSON rather than drop the connection
+        traceback.print_exc()
+        return 500, error(500, f"Sandbox internal error: {type(e).__name__}")
 
 
 def _send_all(sock: socket.socket, chunks: list[bytes]) -> None:

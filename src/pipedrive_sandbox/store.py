@@ -1,14 +1,17 @@
 """Records, sorted indexes, mutations and ground truth; the single source every endpoint reads."""
 from __future__ import annotations
 
+import itertools
 import threading
 from bisect import bisect_left, insort
-from typing import Callable
+from collections.abc import Callable
 
 from . import extras, makers
 from .clock import SimClock
+from .extras import TOKEN_USER
 from .fields import from_v2
 from .generate import ARCHIVED, DELETED, LIVE, RECENT, Gen
+from .options import Options
 
 Maker = Callable[..., dict]
 # entity -> (maker, skeleton kind). "fixed" entities are created early and rarely edited.
@@ -28,6 +31,9 @@ ALIASES = {"dealProducts": "deal_products", "activityTypes": "activity_types", "
            "note": "notes", "file": "files", "user": "users", "pipeline": "pipelines", "stage": "stages"}
 # Entities whose records carry their own external id (UUIDs) rather than the row number.
 EXTERNAL_IDS = ("leads", "call_logs")
+# Per-user entities: the API returns only the token user's records ("call logs assigned to a particular
+# user", the user's mailbox [SPEC-v1]), so that is all a connector can read, and all the truth lists.
+OWNED = ("call_logs", "mail_threads")
 
 
 def entity_name(name: str) -> str:
@@ -148,9 +154,11 @@ class Table:
 
 
 class Store:
-    def __init__(self, seed: int, scale: str, clock: SimClock) -> None:
+    def __init__(self, seed: int, scale: str, clock: SimClock, options: Options | None = None) -> None:
         self.gen = Gen(seed, scale, clock.now())
         self.clock = clock
+        self.options = options if options is not None else Options()
+        self.list_requests = itertools.count(1)   # drives tie_order=shuffled: another order per request
         self.lock = threading.RLock()
         self._tables: dict[str, Table] = {}
         self.settings = extras.settings_tables(self.gen)
@@ -164,7 +172,8 @@ class Store:
                 t = self._tables.get(name)
                 if t is None:
                     maker, kind = ENTITIES[name]
-                    skel = self.gen.skeleton(name) if kind == "spread" else self.gen.fixed_skeleton(name)
+                    stamp = name != "deals" or self.options.update_time_on_delete
+                    skel = self.gen.skeleton(name, stamp) if kind == "spread" else self.gen.fixed_skeleton(name)
                     t = self._tables[name] = Table(name, self.gen, maker, skel)
         return t
 
@@ -215,9 +224,7 @@ class Store:
                         rec["_cf"][ck] = from_v2(defs[ck], cv)
             elif k in defs:
                 rec["_cf"][k] = from_v2(defs[k], v)
-            elif k in ("id", "add_time", "update_time"):
-                continue
-            elif k == "status" and name == "deals" and v == "deleted":
+            elif k in ("id", "add_time", "update_time") or k == "status" and name == "deals" and v == "deleted":
                 continue
             else:
                 rec[k] = v
@@ -287,9 +294,13 @@ class Store:
             if name == "users":      # users are deactivated, never removed from /v1/users
                 t.state[i] = LIVE
                 rec.update(active_flag=False, activated=False)
-            self._stamp(t, i, rec, now, before)
+            if name == "deals" and not self.options.update_time_on_delete:
+                t.touch(i, before)   # option: the delete leaves update_time where it was
+            else:
+                self._stamp(t, i, rec, now, before)
 
-    def archive(self, name: str, ext_id: object) -> None:
+    def archive(self, name: str, ext_id: object, archived: bool = True) -> None:
+        """Archive (or unarchive) a deal or a lead [CL-ARCH]; update_time moves per update_time_on_archive."""
         name = entity_name(name)
         if name not in ("deals", "leads"):
             raise ValueError("only deals and leads can be archived [CL-ARCH]")
@@ -297,11 +308,18 @@ class Store:
         with self.lock:
             self._changed()
             t, i = self._row(name, ext_id)
+            if t.state[i] == DELETED:
+                raise ValueError(f"{name} {ext_id} is deleted")
+            if (t.state[i] == ARCHIVED) == archived:
+                return       # already in that state: nothing changes
             before = t.snapshot(i)
             rec = t.get(i)
-            t.state[i], t.stime[i] = ARCHIVED, now
-            rec.update(is_archived=True, archive_time=now)
-            self._stamp(t, i, rec, now, before)
+            t.state[i], t.stime[i] = (ARCHIVED, now) if archived else (LIVE, 0)
+            rec.update(is_archived=archived, archive_time=now if archived else None)
+            if self.options.update_time_on_archive:
+                self._stamp(t, i, rec, now, before)
+            else:
+                t.touch(i, before)
 
     # ---- ground truth ------------------------------------------------------------------------------
     def truth(self) -> dict:
@@ -311,9 +329,10 @@ class Store:
             for name in ENTITIES:
                 t = self.table(name)
                 live, archived, deleted = [], [], []
+                owned = name in OWNED
                 for i in range(1, t.n + 1):
                     v = t.visible(i, now)
-                    if v is None:
+                    if v is None or (owned and t.get(i)["user_id"] != TOKEN_USER):
                         continue
                     ext = t.get(i)["id"] if name in EXTERNAL_IDS else i
                     (live if v == LIVE else archived if v == ARCHIVED else deleted).append(ext)
@@ -331,4 +350,4 @@ class Store:
         return [(t.upd[i], i) for i in range(1, t.n + 1) if t.upd[i] >= since and t.visible(i, now) is not None]
 
 
-__all__ = ["Store", "Table", "ENTITIES", "SETTINGS", "entity_name"]
+__all__ = ["ENTITIES", "SETTINGS", "Store", "Table", "entity_name"]

@@ -26,7 +26,12 @@ SPEC: dict[str, Any] = {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "Pipedrive Spec",
         "type": "object",
-        "required": ["credentials"],
+        # `credentials` is this connector's shape; Airbyte's connector wrote a top-level `api_token`
+        # or an `authorization` object: accepted and migrated (migrate_legacy_config). None is
+        # `required` here (the acceptance lint forbids anyOf), so tools that validate a config
+        # against this spec (PyAirbyte) accept every shape `check` accepts; `check` then names
+        # whatever is missing.
+        "required": [],
         "additionalProperties": True,
         "properties": {
             "credentials": {
@@ -87,6 +92,36 @@ SPEC: dict[str, Any] = {
                 "type": "string",
                 "default": DEFAULT_BASE_URL,
                 "order": 2,
+            },
+            "api_token": {
+                "title": "API token (Airbyte connector shape)",
+                "description": "Accepted for configs written for Airbyte's Pipedrive connector; migrated to credentials.",
+                "type": "string",
+                "airbyte_secret": True,
+                "airbyte_hidden": True,
+                "order": 10,
+            },
+            "replication_start_date": {
+                "title": "Start date (Airbyte connector shape)",
+                "description": "Accepted for configs written for Airbyte's Pipedrive connector; migrated to start_date.",
+                "type": "string",
+                "airbyte_hidden": True,
+                "order": 11,
+            },
+            "authorization": {
+                "title": "Authorization (Airbyte connector shape)",
+                "description": "Accepted for configs written for Airbyte's Pipedrive connector; migrated to credentials.",
+                "type": "object",
+                "airbyte_hidden": True,
+                "order": 12,
+                "properties": {
+                    "auth_type": {"type": "string", "enum": ["Token", "Client"]},
+                    "api_token": {"type": "string", "airbyte_secret": True},
+                    "client_id": {"type": "string", "airbyte_secret": True},
+                    "client_secret": {"type": "string", "airbyte_secret": True},
+                    "refresh_token": {"type": "string", "airbyte_secret": True},
+                    "access_token": {"type": "string", "airbyte_secret": True},
+                },
             },
             "num_workers": {
                 "title": "Concurrent streams",

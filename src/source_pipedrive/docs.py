@@ -9,17 +9,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .http.pagination import Paging
 from .streams import STREAMS, Stream
 
 BEGIN, END = "<!-- streams:begin -->", "<!-- streams:end -->"
-PAGING = {"cursor": "cursor (v2)", "offset": "offset (v1)", "none": "one response"}
+PAGING = {
+    Paging.CURSOR: "cursor (v2)",
+    Paging.OFFSET: "offset (v1)",
+    Paging.KEYSET: "offset (v1), re-anchored on updated_since",
+    Paging.NONE: "one response",
+}
 
 
 def _endpoints(stream: Stream) -> str:
     parts = stream.parts(incremental=True)
     out = []
     for part in parts:
-        params = "&".join(f"{k}={v}" for k, v in part.params)
+        params = "&".join(f"{k}={v}" for k, v in part.params if k != "include_fields")
         label = f"`{part.path}{'?' + params if params else ''}`"
         out.append(label + (" (incremental only)" if part.incremental_only else ""))
     if stream.recents_item:
@@ -35,7 +41,7 @@ def stream_table() -> str:
     for s in STREAMS:
         modes = "full refresh, incremental" if s.incremental else "full refresh"
         cursor = f"`{s.cursor}`" + ("" if s.since_param else " (filtered on our side)") if s.cursor else "—"
-        paging = PAGING[s.paging] if s.paging == "none" else f"{PAGING[s.paging]}, {s.page_size}/page"
+        paging = PAGING[s.paging] if s.paging is Paging.NONE else f"{PAGING[s.paging]}, {s.page_size}/page"
         rows.append(f"| `{s.name}` | {_endpoints(s)} | {paging} | {modes} | {cursor} | `{s.primary_key}` |")
     return "\n".join(rows)
 

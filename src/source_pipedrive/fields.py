@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .schemas import base_schema
-from .schemas.dsl import ADDRESS_PARTS, ANY, BOOL_N, DATE_N, INT_N, NUM_N, STR_N, TIME_N, Schema, arr, obj
+from .schemas.dsl import ADDRESS_PARTS, BOOL_N, DATE_N, INT_N, NUM_N, STR_N, TIME_N, Schema, arr, obj
 
 # Where each stream's custom fields are described. Leads have no fields of their own: they inherit
 # the deal custom fields, and /v1/leadFields lists them v1-style (key/name/field_type/edit_flag) ([RD-CF]).
@@ -97,8 +97,15 @@ def _describe(field: CustomField, part: str = "") -> dict[str, Any]:
     return {"description": text, **out}
 
 
-# The value inside v2 `custom_fields` per field_type ([RD-V2MIG] via pipedrive-api.md §6).
+# A field type this table does not know (a built-in-only type such as json or picture, or one added
+# later): declared string, never untyped, so PyAirbyte and Airbyte get a column type ([AB-TYPES]).
+# A value of another shape is still delivered as sent. The description keeps its usual form:
+# loaders parse it (source_pipedrive.warehouse.columns).
+_UNKNOWN: Schema = STR_N
+
+# The value inside v2 `custom_fields` per field_type ([RD-V2MIG] value table, [RD-CF]).
 _V2_ENTITY_ID = INT_N  # user/org/people/...: the linked record's id, a plain int in v2
+_ENTITY_TYPES = ("user", "org", "people", "deal", "stage", "pipeline", "product", "project", "activity")
 _V2_VALUES: Mapping[str, Schema] = {
     **dict.fromkeys(("varchar", "varchar_auto", "varchar_options", "text", "phone"), STR_N),
     "double": NUM_N,
@@ -109,8 +116,7 @@ _V2_VALUES: Mapping[str, Schema] = {
     # and set a list of option ids.
     "enum": INT_N,
     "set": arr(INT_N),
-    **dict.fromkeys(("user", "org", "people", "deal", "stage", "pipeline", "product", "project", "activity"),
-                    _V2_ENTITY_ID),
+    **dict.fromkeys(_ENTITY_TYPES, _V2_ENTITY_ID),
     "lead": STR_N,  # lead ids are UUIDs
     "date": DATE_N,
     "daterange": obj(value=DATE_N, until=DATE_N),
@@ -120,9 +126,14 @@ _V2_VALUES: Mapping[str, Schema] = {
 }
 
 
+def _typed(table: Mapping[str, Schema], field: CustomField) -> Schema:
+    """The value schema of `field` from `table`, described; an unknown type is declared string."""
+    return {**copy.deepcopy(table.get(field.field_type, _UNKNOWN)), **_describe(field)}
+
+
 def v2_value_schema(field: CustomField) -> Schema:
-    """Schema of one custom field's value in v2 `custom_fields`; unknown types stay untyped ({})."""
-    return {**copy.deepcopy(_V2_VALUES.get(field.field_type, ANY)), **_describe(field)}
+    """Schema of one custom field's value in v2 `custom_fields`; every type gets a JSON type."""
+    return _typed(_V2_VALUES, field)
 
 
 # v1 keeps custom values at the top level; some types add companion keys ([SPEC-v1] LeadFields tag).
@@ -139,9 +150,10 @@ _V1_VALUES: Mapping[str, Schema] = {
     "time": TIME_N,
     "timerange": TIME_N,
     "lead": STR_N,
-    # Not here, so untyped: user/org/people. Leads use "the same format as with the Deals endpoints"
-    # ([SPEC-v1] GET /leads), and v1 deal-style responses send these as an id or as an object
-    # {value, name, ...}; Airbyte's lint allows no integer|object union.
+    # Leads carry the deal custom fields "in the same format as with the Deals endpoints" ([SPEC-v1]
+    # GET /leads): a user/org/people (or other linked record) value is the record's integer id, typed
+    # exactly like the deal ones in v2 `custom_fields`.
+    **dict.fromkeys(_ENTITY_TYPES, _V2_ENTITY_ID),
 }
 _V1_COMPANIONS: Mapping[str, tuple[tuple[str, Schema], ...]] = {
     "monetary": (("currency", STR_N),),
@@ -153,7 +165,7 @@ _V1_COMPANIONS: Mapping[str, tuple[tuple[str, Schema], ...]] = {
 
 def v1_value_properties(field: CustomField) -> dict[str, Schema]:
     """Top-level properties for one v1 custom field: its key plus companions like `<key>_currency`."""
-    out = {field.key: {**_V1_VALUES.get(field.field_type, ANY), **_describe(field)}}
+    out = {field.key: _typed(_V1_VALUES, field)}
     for part, schema in _V1_COMPANIONS.get(field.field_type, ()):
         out[f"{field.key}_{part}"] = {**schema, **_describe(field, part)}
     return out

@@ -51,19 +51,26 @@ class _Abandoned(Exception):
 def read(config: dict | Config, catalog: Any, state: Any = None) -> Iterator[dict]:
     cfg = config if isinstance(config, Config) else parse_config(config)
     states, warnings = parse_state(state)
-    jobs = plan(catalog, states)
+    notes: list[str] = []
+    jobs = plan(catalog, states, notes)
     for warning in warnings:
         yield protocol.log("WARN", warning)
+    for note in notes:
+        yield protocol.log("INFO", note)
     if cfg.migrated:  # as Airbyte's config migrations do: the platform stores the new shape once
         yield protocol.control_config(dict(cfg.raw))
     yield from _Run(cfg, jobs).messages()
 
 
-def plan(catalog: Any, states: dict[str, dict]) -> list[Job]:
-    """Validate the configured catalog; every problem names the stream and what is wrong."""
+def plan(catalog: Any, states: dict[str, dict], notes: list[str] | None = None) -> list[Job]:
+    """Validate the configured catalog; every problem names the stream and what is wrong.
+
+    A stream configured `incremental` that has no cursor is read in full refresh, as Airbyte's CDK
+    does (PyAirbyte's default read asks incremental for every stream); `notes` says so once.
+    """
     if not isinstance(catalog, dict) or not isinstance(catalog.get("streams"), list):
         raise CatalogError("The configured catalog must be an object with a 'streams' list.")
-    jobs, seen = [], set()
+    jobs, seen, fallback = [], set(), []
     for entry in catalog["streams"]:
         stream_obj = entry.get("stream") if isinstance(entry, dict) else None
         name = stream_obj.get("name") if isinstance(stream_obj, dict) else None
@@ -80,7 +87,8 @@ def plan(catalog: Any, states: dict[str, dict]) -> list[Job]:
         if mode not in ("full_refresh", "incremental"):
             raise CatalogError(f"Stream '{name}': unknown sync_mode {str(mode)[:40]!r}.", stream=name)
         if mode == "incremental" and not stream.incremental:
-            raise CatalogError(f"Stream '{name}' supports full_refresh only, not incremental.", stream=name)
+            fallback.append(name)
+            mode = "full_refresh"
         cursor_field = entry.get("cursor_field") or []
         if mode == "incremental" and cursor_field and cursor_field != [stream.cursor]:
             raise CatalogError(
@@ -91,6 +99,8 @@ def plan(catalog: Any, states: dict[str, dict]) -> list[Job]:
         jobs.append(Job(stream, mode == "incremental", states.get(name)))
     if not jobs:
         raise CatalogError("The configured catalog selects no stream.")
+    if fallback and notes is not None:
+        notes.append(f"Read in full refresh, having no cursor for incremental: {', '.join(fallback)}.")
     return jobs
 
 
@@ -179,7 +189,8 @@ class _Run:
         self._put([protocol.stream_status(name, "STARTED")])
         running = False
         try:
-            for batch in read_stream(client, job.stream, state, self.cfg.start_date, self.stop.is_set):
+            warn = lambda message: self._put([protocol.log("WARN", message)])  # noqa: E731
+            for batch in read_stream(client, job.stream, state, self.cfg.start_date, self.stop.is_set, warn):
                 emitted_at = protocol.now_ms()
                 messages = [] if running else [protocol.stream_status(name, "RUNNING")]
                 running = True

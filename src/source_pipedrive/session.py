@@ -44,7 +44,11 @@ def open_client(
             on_refresh=refreshed,
             timeout=timeout,
         )
-    return Client(cfg.base_url, auth, log=log, on_wait=on_wait, timeout=timeout, max_retries=max_retries)
+    # With OAuth, API calls go to the api_domain the token response names ([RD-OAUTH]), unless the
+    # config sets base_url explicitly.
+    follow = not isinstance(creds, ApiToken) and not cfg.raw.get("base_url")
+    return Client(cfg.base_url, auth, log=log, on_wait=on_wait, timeout=timeout, max_retries=max_retries,
+                  follow_api_domain=follow)
 
 
 def request_timeout() -> float:

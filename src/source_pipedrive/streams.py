@@ -1,9 +1,9 @@
 """The stream table: one row per stream says which endpoints, which cursor, which pagination.
 
 Defaults live on the dataclass, so a row states only how a stream differs. The catalog, the
-per-stream tests and the README's stream table are all generated from STREAMS.
-Endpoints follow ../shared/pipedrive-api.md §8: API v2 for the entities whose v1 lists are out of
-support since 2026-08 ([CL-OOS]); v1 only where no v2 list exists (leads, users, activityFields).
+per-stream tests, the spec-conformance test of our requests and the README's stream table are all
+generated from STREAMS. Endpoints: API v2 for the entities whose v1 lists are out of support since
+2026-08 ([CL-OOS]); v1 only where no v2 list exists (leads, notes, files, users, ...) ([SPEC-v1], [SPEC-v2]).
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
-V2_SORT = (("sort_by", "update_time"), ("sort_direction", "asc"))
-NO_PARAMS: tuple[tuple[str, str], ...] = ()
+from .http.pagination import Paging
+
+Params = tuple[tuple[str, str], ...]
+V2_SORT: Params = (("sort_by", "update_time"), ("sort_direction", "asc"))
+NO_PARAMS: Params = ()
 
 
 @dataclass(frozen=True)
@@ -22,24 +25,29 @@ class Part:
 
     name: str
     path: str
-    params: tuple[tuple[str, str], ...] = NO_PARAMS
+    params: Params = NO_PARAMS
     incremental_only: bool = False  # e.g. deleted deals: a full refresh is today's picture
+    filtered: bool = True  # the stream's time filter exists on this endpoint too
+    paging: Paging | None = None  # None: the stream's
+    sort: Params | None = None  # None: the stream's
+    overlap: int = 0  # offset lists: records each page re-reads from the previous one (see offset_pages)
 
 
 @dataclass(frozen=True)
 class Stream:
     name: str
     path: str
-    paging: str = "cursor"  # "cursor" (v2), "offset" (v1 start/limit), "none" (one response)
+    paging: Paging = Paging.CURSOR
     cursor: str | None = "update_time"  # record field; None: full refresh only
+    cursor_fallback: str | None = None  # record field standing in when the cursor is null (users: created)
     since_param: str | None = "updated_since"  # server-side filter; None: filter on our side
-    sort: tuple[tuple[str, str], ...] = V2_SORT  # query pairs
+    sort: Params = V2_SORT  # query pairs
     extra_parts: tuple[Part, ...] = ()
     fields_path: str | None = None  # the *Fields endpoint describing its custom fields
     recents_item: str | None = None  # /v1/recents `items` value, for a cheap short-window increment
     primary_key: str = "id"
     page_size: int = 500  # the maximum both API versions allow ([RD-PAG]); /v1/files 100, /v1/callLogs 50
-    params: tuple[tuple[str, str], ...] = NO_PARAMS
+    params: Params = NO_PARAMS
     records_key: str | None = None  # the list sits one level down, in data.<key> (/v1/goals/find, [SPEC-v1])
 
     @property
@@ -51,39 +59,78 @@ class Stream:
         """A crashed full refresh resumes from its last page only where the API filters by cursor."""
         return self.since_param is not None
 
+    @property
+    def api_version(self) -> str:
+        return "v2" if self.path.startswith("/api/v2/") else "v1"
+
     def parts(self, incremental: bool) -> tuple[Part, ...]:
         main = Part("main", self.path, self.params)
         return (main,) + tuple(p for p in self.extra_parts if incremental or not p.incremental_only)
 
+    def paging_of(self, part: Part) -> Paging:
+        return part.paging or self.paging
 
-def listing(name: str, path: str, *, paging: str = "none", **differences) -> Stream:
+    def since_param_of(self, part: Part) -> str | None:
+        return self.since_param if part.filtered else None
+
+    def query(self, part: Part) -> dict[str, str]:
+        """The fixed query of a part: its parameters and its sort (paging and time filter come on top)."""
+        return {**dict(part.params), **dict(self.sort if part.sort is None else part.sort)}
+
+
+def listing(name: str, path: str, *, paging: Paging = Paging.NONE, **differences) -> Stream:
     """A full-refresh-only stream: reference data and settings, read whole every time."""
     return Stream(name, path, paging=paging, cursor=None, since_param=None, sort=NO_PARAMS, **differences)
 
+
+# Columns the v2 lists return only when named in include_fields ([SPEC-v2]); deals' and activities'
+# are worth their bytes. Persons' (marketing_status, doi_status) need the marketing add-on: not asked.
+DEAL_INCLUDE_FIELDS = (
+    "next_activity_id,last_activity_id,first_won_time,products_count,files_count,notes_count,followers_count,"
+    "email_messages_count,activities_count,done_activities_count,undone_activities_count,participants_count,"
+    "last_incoming_mail_time,last_outgoing_mail_time,smart_bcc_email,source_lead_id"
+)
+DEAL_PARAMS: Params = (("include_fields", DEAL_INCLUDE_FIELDS),)
+
+# /v1/goals/find returns only the token user's goals unless a parameter that the spec marks
+# "everyone's goals will be returned" is given, and is_active defaults to true ([SPEC-v1]): one part
+# per assignee type and activity state reads every goal exactly once.
+GOAL_PARTS = tuple(
+    Part(f"{kind}_{state}", "/v1/goals/find", (("assignee.type", kind), ("is_active", active)))
+    for kind in ("person", "team", "company")
+    for state, active in (("active", "true"), ("inactive", "false"))
+)
 
 STREAMS: tuple[Stream, ...] = (
     Stream(
         "deals",
         "/api/v2/deals",
         fields_path="/api/v2/dealFields",
+        params=DEAL_PARAMS,
         extra_parts=(
             # Archived deals left the normal lists on 2025-07-15 ([CL-ARCH]); they are still deals.
-            Part("archived", "/api/v2/deals/archived"),
+            Part("archived", "/api/v2/deals/archived", DEAL_PARAMS),
             # Deleted deals come only with status=deleted, for 30 days ([SPEC-v2], [CL-PERMDEL]):
             # read them incrementally so downstream dedup sees the delete (is_deleted: true).
-            Part("deleted", "/api/v2/deals", (("status", "deleted"),), incremental_only=True),
+            Part("deleted", "/api/v2/deals", (("status", "deleted"), *DEAL_PARAMS), incremental_only=True),
         ),
     ),
     Stream(
         "leads",
         "/v1/leads",
-        paging="offset",
-        sort=(("sort", "update_time ASC"),),
+        paging=Paging.KEYSET,
+        # The spec's sort is an enum of bare field names (ascending); "update_time ASC" is a 400.
+        sort=(("sort", "update_time"),),
         fields_path="/v1/leadFields",  # leads inherit the deal custom fields, v1-shaped ([RD-CF])
-        extra_parts=(Part("archived", "/v1/leads/archived"),),  # [CL-ARCH]
+        extra_parts=(
+            # Archived leads ([CL-ARCH]) have no updated_since and no sort direction ([SPEC-v1]): no
+            # early stop exists, so they are listed in creation order (stable under updates), a few
+            # records overlapping between pages, and filtered by cursor on our side.
+            Part("archived", "/v1/leads/archived", filtered=False, paging=Paging.OFFSET, sort=NO_PARAMS, overlap=5),
+        ),
     ),
-    Stream("activities", "/api/v2/activities"),
-    listing("activity_fields", "/v1/activityFields"),
+    Stream("activities", "/api/v2/activities", params=(("include_fields", "attendees"),)),
+    listing("activity_fields", "/v1/activityFields"),  # takes no paging parameters ([SPEC-v1])
     Stream("persons", "/api/v2/persons", fields_path="/api/v2/personFields"),
     Stream("organizations", "/api/v2/organizations", fields_path="/api/v2/organizationFields"),
     Stream("products", "/api/v2/products", fields_path="/api/v2/productFields"),
@@ -91,17 +138,21 @@ STREAMS: tuple[Stream, ...] = (
     Stream("pipelines", "/api/v2/pipelines", since_param=None),
     Stream("stages", "/api/v2/stages", since_param=None),
     # /v1/users is one unpaginated response; /v1/recents serves short windows (≤ 30 days, [SPEC-v1]).
-    Stream("users", "/v1/users", paging="none", cursor="modified", since_param=None, sort=NO_PARAMS, recents_item="user"),
+    # Users never changed since creation have modified = null: their creation time stands in.
+    Stream("users", "/v1/users", paging=Paging.NONE, cursor="modified", cursor_fallback="created", since_param=None,
+           sort=NO_PARAMS, recents_item="user"),
     # The remaining v1-only entities (§8). Notes filter by updated_since (newer spec, RFC 3339).
-    Stream("notes", "/v1/notes", paging="offset", sort=(("sort", "update_time ASC"),)),
+    Stream("notes", "/v1/notes", paging=Paging.KEYSET, sort=(("sort", "update_time ASC"),)),
     # /v1/files takes sort (id, update_time) but no time filter, and limit <= 100 ([SPEC-v1]).
-    Stream("files", "/v1/files", paging="offset", since_param=None, sort=(("sort", "update_time ASC"),), page_size=100),
-    listing("call_logs", "/v1/callLogs", paging="offset", page_size=50),
-    # `folder` is required ([SPEC-v1]): one part per folder, inbox first.
+    Stream("files", "/v1/files", paging=Paging.OFFSET, since_param=None, sort=(("sort", "update_time ASC"),),
+           page_size=100),
+    # The token user's call logs ([SPEC-v1]: "assigned to a particular user").
+    listing("call_logs", "/v1/callLogs", paging=Paging.OFFSET, page_size=50),
+    # One part per folder, inbox first ([SPEC-v1]); a thread in two folders is delivered once.
     listing(
         "mail_threads",
         "/v1/mailbox/mailThreads",
-        paging="offset",
+        paging=Paging.OFFSET,
         params=(("folder", "inbox"),),
         extra_parts=tuple(Part(f, "/v1/mailbox/mailThreads", (("folder", f),)) for f in ("drafts", "sent", "archive")),
     ),
@@ -112,21 +163,21 @@ STREAMS: tuple[Stream, ...] = (
     listing("lead_sources", "/v1/leadSources", primary_key="name"),  # its records have no id
     listing("filters", "/v1/filters"),
     listing("permission_sets", "/v1/permissionSets"),
-    listing("roles", "/v1/roles", paging="offset"),
-    # /v1/goals/find answers data: {goals: [...]} and defaults to is_active=true ([SPEC-v1]): ask for both.
+    listing("roles", "/v1/roles", paging=Paging.OFFSET),
+    # /v1/goals/find answers data: {goals: [...]} ([SPEC-v1]); see GOAL_PARTS.
     listing(
         "goals",
         "/v1/goals/find",
         records_key="goals",
-        params=(("is_active", "true"),),
-        extra_parts=(Part("inactive", "/v1/goals/find", (("is_active", "false"),)),),
+        params=GOAL_PARTS[0].params,
+        extra_parts=GOAL_PARTS[1:],
     ),
     # Field definitions: v2 lists have no id (field_code is the key); v1 built-in fields have null ids.
-    listing("deal_fields", "/api/v2/dealFields", paging="cursor", primary_key="field_code"),
-    listing("person_fields", "/api/v2/personFields", paging="cursor", primary_key="field_code"),
-    listing("organization_fields", "/api/v2/organizationFields", paging="cursor", primary_key="field_code"),
-    listing("product_fields", "/api/v2/productFields", paging="cursor", primary_key="field_code"),
-    listing("lead_fields", "/v1/leadFields", paging="offset", primary_key="key"),
+    listing("deal_fields", "/api/v2/dealFields", paging=Paging.CURSOR, primary_key="field_code"),
+    listing("person_fields", "/api/v2/personFields", paging=Paging.CURSOR, primary_key="field_code"),
+    listing("organization_fields", "/api/v2/organizationFields", paging=Paging.CURSOR, primary_key="field_code"),
+    listing("product_fields", "/api/v2/productFields", paging=Paging.CURSOR, primary_key="field_code"),
+    listing("lead_fields", "/v1/leadFields", paging=Paging.OFFSET, primary_key="key"),
     listing("note_fields", "/v1/noteFields", primary_key="key"),
 )
 

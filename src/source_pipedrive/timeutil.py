@@ -15,7 +15,7 @@ def parse_datetime(value: object) -> datetime | None:
     fractions, "Z" or an offset ([RD-V2MIG]); v1 leads "2020-10-14T11:30:36.551Z"; a bare date;
     and "0000-00-00 00:00:00" placeholders on old records ([RD-V2MIG]). Naive values are UTC.
     Strings are never compared as strings: "…10:00:00.000000Z" < "…10:00:00Z" lexically is the
-    bug that made tap-pipedrive skip same-second records (peers.md).
+    bug that made tap-pipedrive skip same-second records ([PEER-TAP-156]).
     """
     if not isinstance(value, str):
         return None

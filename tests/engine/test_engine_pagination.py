@@ -68,7 +68,7 @@ def test_a_repeated_cursor_is_refused_instead_of_looping():
         client = Client(url, ApiTokenAuth("scripted-token"), sleep=lambda s: None)
         pages = cursor_pages(client, "/api/v2/deals", {})
         assert next(pages).next == "c1"
-        with pytest.raises(ServerError, match="already used cursor"):
+        with pytest.raises(ServerError, match="page already read"):
             next(pages)
         assert len(seen) == 2
 

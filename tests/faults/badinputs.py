@@ -109,8 +109,6 @@ BAD_CATALOGS: list[Bad] = [
     Bad("catalog-unknown-among-known", ("dealz",), catalog={"streams": [entry("deals"), entry("dealz")]}),
     Bad("catalog-sync-mode-cdc", ("sync_mode", "cdc"), catalog={"streams": [entry("deals", "cdc")]}),
     Bad("catalog-sync-mode-null", ("sync_mode",), catalog={"streams": [entry("deals", None)]}),
-    Bad("catalog-incremental-unsupported", ("activity_fields", "incremental"),
-        catalog={"streams": [entry("activity_fields", "incremental")]}),
     Bad("catalog-cursor-id", ("cursor_field", "update_time"), catalog={"streams": [entry("deals", "incremental", ["id"])]}),
     Bad("catalog-cursor-nested", ("cursor_field",), catalog={"streams": [entry("persons", "incremental", ["owner", "update_time"])]}),
     Bad("catalog-users-cursor-update-time", ("cursor_field", "modified"),

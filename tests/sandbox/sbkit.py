@@ -1,18 +1,19 @@
-"""Helpers for the sandbox tests: the list-endpoint table, authenticated GETs and page walkers."""
+"""Helpers for the sandbox tests: the list-endpoint table, authenticated GETs and page walkers.
+
+Paging, records keys and limits come from the checked-in spec facts (pipedrive_sandbox/spec/facts.json),
+so no test reads a file outside the repository.
+"""
 
 from __future__ import annotations
 
-import functools
-import os
-import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
+
+from pipedrive_sandbox.spec import Operation, operation
 
 V1_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")  # [RD-DATE] "2019-01-22 08:55:59", UTC
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")  # [RD-V2MIG]
@@ -21,16 +22,13 @@ HEX40 = re.compile(r"^[0-9a-f]{40}$")  # [RD-CF] custom field keys are 40-char h
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One GET list endpoint as Pipedrive documents it (pipedrive-api.md §2, §3, §8)."""
+    """One GET list endpoint; its paging, records key and limit maximum come from the spec facts."""
 
     path: str
-    paging: str  # "cursor" | "offset" | "none"
     entity: str | None = None  # control-interface entity whose truth() ids this lists
     params: dict[str, str] = field(default_factory=dict)
-    max_limit: int = 500
     key: str = "id"  # record identity
     archived: bool = False
-    items_key: str | None = None  # the list sits at data[items_key] instead of data (goals/find)
     spec: str | None = None  # the spec's templated path when the path has a concrete id
 
     @property
@@ -38,64 +36,83 @@ class Endpoint:
         return self.path.startswith("/api/v2/")
 
     @property
-    def spec_path(self) -> str:
-        if self.spec:
-            return self.spec
-        return re.sub(r"^/(api/)?v[12]", "", self.path)
+    def op(self) -> Operation:
+        return operation(op_key(self.spec or self.path))
+
+    @property
+    def paging(self) -> str:  # cursor | offset | offset-flat | none [SPEC-v1], [SPEC-v2]
+        return self.op.paging
+
+    @property
+    def items_key(self) -> str | None:  # the list sits at data[items_key] (goals/find)
+        return self.op.records_key
+
+    @property
+    def paged(self) -> bool:
+        """Takes `limit` (and start or cursor)."""
+        return "limit" in self.op.params
+
+    @property
+    def max_limit(self) -> int:
+        return self.op.params.get("limit", {}).get("maximum", 500)
 
     def __str__(self) -> str:
         return self.path
 
 
+def op_key(path: str) -> str:
+    """"GET /v1/leads" for /v1/leads or /api/v1/leads; a template stays a template."""
+    return "GET " + re.sub(r"^/api/v1/", "/v1/", path)
+
+
 E = Endpoint
 V2_LISTS = [
-    E("/api/v2/deals", "cursor", "deals"),
-    E("/api/v2/deals/archived", "cursor", "deals", archived=True),
-    E("/api/v2/persons", "cursor", "persons"),
-    E("/api/v2/organizations", "cursor", "organizations"),
-    E("/api/v2/activities", "cursor", "activities"),
-    E("/api/v2/products", "cursor", "products"),
-    E("/api/v2/pipelines", "cursor", "pipelines"),
-    E("/api/v2/stages", "cursor", "stages"),
-    E("/api/v2/dealFields", "cursor", key="field_code"),
-    E("/api/v2/personFields", "cursor", key="field_code"),
-    E("/api/v2/organizationFields", "cursor", key="field_code"),
-    E("/api/v2/productFields", "cursor", key="field_code"),
-    E("/api/v2/activityFields", "cursor", key="field_code"),
+    E("/api/v2/deals", "deals"),
+    E("/api/v2/deals/archived", "deals", archived=True),
+    E("/api/v2/persons", "persons"),
+    E("/api/v2/organizations", "organizations"),
+    E("/api/v2/activities", "activities"),
+    E("/api/v2/products", "products"),
+    E("/api/v2/pipelines", "pipelines"),
+    E("/api/v2/stages", "stages"),
+    E("/api/v2/dealFields", key="field_code"),
+    E("/api/v2/personFields", key="field_code"),
+    E("/api/v2/organizationFields", key="field_code"),
+    E("/api/v2/productFields", key="field_code"),
+    E("/api/v2/activityFields", key="field_code"),
     # [SPEC-v2] deal_ids is required, at most 100 ids
-    E("/api/v2/deals/products", "cursor", params={"deal_ids": ",".join(map(str, range(1, 101)))}),
-    E("/api/v2/deals/1/products", "cursor", spec="/deals/{id}/products"),
+    E("/api/v2/deals/products", params={"deal_ids": ",".join(map(str, range(1, 101)))}),
+    E("/api/v2/deals/1/products", spec="/api/v2/deals/{id}/products"),
 ]
-V1_OFFSET = [
-    E("/v1/leads", "offset", "leads"),
-    E("/v1/leads/archived", "offset", "leads", archived=True),
-    E("/v1/notes", "offset", "notes"),
-    E("/v1/files", "offset", "files", max_limit=100),  # [SPEC-v1] "a maximum value of 100"
-    E("/v1/callLogs", "offset", "call_logs", max_limit=50),  # [SPEC-v1] "The upper limit is 50"
-    E("/v1/roles", "offset", "roles"),
-    E("/v1/dealFields", "offset", key="key"),
-    E("/v1/personFields", "offset", key="key"),
-    E("/v1/organizationFields", "offset", key="key"),
-    E("/v1/productFields", "offset", key="key"),
-    E("/v1/leadFields", "offset", key="key"),
-    E("/v1/mailbox/mailThreads", "offset", params={"folder": "inbox"}),
+V1_LISTS = [
+    E("/v1/leads", "leads"),
+    E("/v1/leads/archived", "leads", archived=True),
+    E("/v1/notes", "notes"),
+    E("/v1/files", "files"),  # [SPEC-v1] limit: "a maximum value of 100"
+    E("/v1/callLogs", "call_logs"),  # [SPEC-v1] limit: "The upper limit is 50"; the token user's only
+    E("/v1/roles", "roles"),
+    E("/v1/dealFields", key="key"),
+    E("/v1/personFields", key="key"),
+    E("/v1/organizationFields", key="key"),
+    E("/v1/productFields", key="key"),
+    E("/v1/leadFields", key="key"),
+    E("/v1/mailbox/mailThreads", params={"folder": "inbox"}),
     # ids repeat across item types, so one type per walk; the default clock's now is 2026-11-01 12:00
-    E("/v1/recents", "offset", params={"since_timestamp": "2026-10-02 12:00:00", "items": "deal"}),
+    E("/v1/recents", params={"since_timestamp": "2026-10-02 12:00:00", "items": "deal"}),
+    E("/v1/users", "users"),
+    E("/v1/activityFields", key="key"),
+    E("/v1/noteFields", key="key"),
+    E("/v1/activityTypes"),
+    E("/v1/leadLabels"),
+    E("/v1/leadSources", key="name"),
+    E("/v1/filters"),
+    E("/v1/currencies"),
+    E("/v1/permissionSets"),
+    E("/v1/goals/find"),  # [SPEC-v1] data: {"goals": [...]}
+    E("/v1/mailbox/mailThreads/1/mailMessages", spec="/v1/mailbox/mailThreads/{id}/mailMessages"),
 ]
-V1_PLAIN = [
-    E("/v1/users", "none", "users"),
-    E("/v1/activityFields", "none", key="key"),
-    E("/v1/noteFields", "none", key="key"),
-    E("/v1/activityTypes", "none"),
-    E("/v1/leadLabels", "none"),
-    E("/v1/leadSources", "none", key="name"),
-    E("/v1/filters", "none"),
-    E("/v1/currencies", "none"),
-    E("/v1/permissionSets", "none"),
-    E("/v1/goals/find", "none", items_key="goals"),  # [SPEC-v1] data: {"goals": [...]}
-    E("/v1/mailbox/mailThreads/1/mailMessages", "none", spec="/mailbox/mailThreads/{id}/mailMessages"),
-]
-ALL_LISTS = V2_LISTS + V1_OFFSET + V1_PLAIN
+ALL_LISTS = V2_LISTS + V1_LISTS
+PAGED_LISTS = [e for e in ALL_LISTS if e.paged]
 
 
 def records(body: dict, ep: Endpoint) -> list[dict]:
@@ -171,6 +188,95 @@ def walk_offset(c: httpx.Client, path: str, params: dict[str, Any] | None = None
     raise AssertionError(f"{path}: more than {max_pages} pages")
 
 
+def walk_flat(c: httpx.Client, path: str, params: dict[str, Any] | None = None,
+              limit: int = 100, max_pages: int = 10_000) -> list[dict]:
+    """Offset paging with start/limit/more_items_in_collection directly under additional_data
+    (v1 leads, *Fields) [SPEC-v1]: no next_start, so the next start is start + records returned."""
+    out: list[dict] = []
+    start = 0
+    for _ in range(max_pages):
+        r = c.get(path, params=dict(params or {}, start=start, limit=limit))
+        assert r.status_code == 200, (path, start, r.status_code, r.text[:300])
+        body = r.json()
+        add = body["additional_data"]
+        assert set(add) == {"start", "limit", "more_items_in_collection"}, add
+        assert add["start"] == start and len(body["data"]) <= limit
+        out.extend(body["data"])
+        if not add["more_items_in_collection"]:
+            return out
+        assert body["data"], "more_items_in_collection with an empty page"
+        start += len(body["data"])
+    raise AssertionError(f"{path}: more than {max_pages} pages")
+
+
+def walk_until_empty(c: httpx.Client, path: str, params: dict[str, Any] | None = None,
+                     limit: int = 100, max_pages: int = 10_000) -> list[dict]:
+    """start/limit without any additional_data (v1 mailThreads, productFields) [SPEC-v1]: a short page
+    proves nothing, only an empty one ends the walk."""
+    out: list[dict] = []
+    start = 0
+    for _ in range(max_pages):
+        r = c.get(path, params=dict(params or {}, start=start, limit=limit))
+        assert r.status_code == 200, (path, start, r.status_code, r.text[:300])
+        body = r.json()
+        assert "additional_data" not in body, body.get("additional_data")
+        if not body["data"]:
+            return out
+        assert len(body["data"]) <= limit
+        out.extend(body["data"])
+        start += len(body["data"])
+    raise AssertionError(f"{path}: more than {max_pages} pages")
+
+
+def walk(c: httpx.Client, ep: Endpoint | str, params: dict[str, Any] | None = None, limit: int = 100) -> list[dict]:
+    """Every record of a list, paging as its operation's facts say."""
+    if isinstance(ep, str):
+        ep = Endpoint(ep)
+    params = {**ep.params, **(params or {})}
+    op = ep.op
+    if op.paging == "cursor":
+        return walk_cursor(c, ep.path, params, limit)
+    if op.paging == "offset":
+        return walk_offset(c, ep.path, params, limit)
+    if op.paging == "offset-flat" and "limit" in op.params:
+        return walk_flat(c, ep.path, params, limit)
+    if "limit" in op.params:
+        return walk_until_empty(c, ep.path, params, limit)
+    r = c.get(ep.path, params=params)
+    assert r.status_code == 200, (ep.path, r.status_code, r.text[:300])
+    return records(r.json(), ep)
+
+
+def sample_value(spec: dict) -> str:
+    """A valid value for a parameter, from its facts (enum, type, datetime format)."""
+    if spec.get("default") is not None and spec.get("enum"):
+        return str(spec["default"])
+    if spec.get("enum"):
+        return str(spec["enum"][0])
+    fmt = spec.get("datetime")
+    if fmt:
+        return {"rfc3339": "2026-10-02T12:00:00Z", "v1": "2026-10-02 12:00:00", "date": "2026-01-01"}[fmt]
+    kind = spec.get("type")
+    if kind == "array":
+        return "1,2" if (spec.get("items") or {}).get("type") == "integer" else "a"
+    return {"integer": "1", "number": "1", "boolean": "true"}.get(kind or "string", "x")
+
+
+def required_params(op: Operation) -> dict[str, str]:
+    return {name: sample_value(spec) for name, spec in op.params.items() if spec.get("required")}
+
+
+def served_lists() -> list[tuple[str, str]]:
+    """(operation key, a concrete path) of every list operation the sandbox serves, from its route table."""
+    from pipedrive_sandbox.routes import served
+
+    out = []
+    for key, route in sorted(served().items()):
+        if route.op.is_list:
+            out.append((key, key.split(" ", 1)[1].replace("{id}", "1")))  # id 1: the token user's thread
+    return out
+
+
 def ids(records: list[dict], key: str = "id") -> list[Any]:
     return [r[key] for r in records]
 
@@ -192,36 +298,3 @@ def v1_time(dt: datetime) -> str:
 
 def streams(sb: Any) -> dict[str, dict]:
     return sb.truth()["streams"]
-
-
-@functools.lru_cache(maxsize=None)
-def load_spec(shared_dir: Path, name: str) -> dict:
-    """Parse ../shared/pipedrive-openapi/<name>.yaml once; cache the parse as a pickle keyed by mtime.
-
-    Parsing the 1-3 MB YAML files costs seconds; the files are read-only reference data [COMMON].
-    """
-    import yaml
-
-    src = shared_dir / "pipedrive-openapi" / f"{name}.yaml"
-    if not src.exists():
-        import pytest
-
-        pytest.skip(f"{src} is absent")
-    st = src.stat()
-    cache = Path(tempfile.gettempdir()) / f"pd-openapi-{name}-{st.st_mtime_ns}-{st.st_size}.pickle"
-    if cache.exists():
-        try:
-            return pickle.loads(cache.read_bytes())
-        except Exception:  # a torn write by a parallel worker: parse again
-            pass
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with src.open("rb") as fh:
-        spec = yaml.load(fh, Loader=loader)
-    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, cache)  # atomic, so xdist workers never read half a file
-    return spec
-
-
-def spec_operation(spec: dict, path: str) -> dict | None:
-    return (spec.get("paths", {}).get(path) or {}).get("get")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from sbkit import HTTP
 
 UNAUTHORIZED = {"success": False, "error": "unauthorized access", "errorCode": 401}  # [SPEC-v1]
@@ -65,7 +64,7 @@ def test_oauth_refresh_returns_a_working_bearer_and_the_same_refresh_token(make_
     assert tok["refresh_token"] == sb.oauth["refresh_token"]
     assert tok["expires_in"] == 3599
     assert tok["access_token"] and tok["access_token"] != sb.token
-    assert "api_domain" in tok and "scope" in tok
+    assert tok["api_domain"] == sb.url and "scope" in tok  # [RD-OAUTH] the company's API domain: the sandbox
     for path in PATHS:
         assert _get(sb, path, {"Authorization": f"Bearer {tok['access_token']}"}).status_code == 200
     second = _refresh(sb).json()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from email.utils import parsedate_to_datetime
 
 import pytest
-
-from sbkit import HTTP, RFC3339, V1_TIME, client, get, ids, parse_time, streams, walk_cursor, walk_offset
+from sbkit import HTTP, RFC3339, V1_TIME, client, get, ids, parse_time, streams, walk
 
 # entity -> (list endpoint, fields for create, field to update)
 ENTITIES = {
@@ -26,11 +25,7 @@ ENTITIES = {
 
 def _list(sb, path: str) -> list[dict]:
     with client(sb) as c:
-        if path.startswith("/api/v2/"):
-            return walk_cursor(c, path, {}, limit=500)
-        if path == "/v1/users":
-            return c.get(path).json()["data"]
-        return walk_offset(c, path, {}, limit=100 if path == "/v1/files" else 500)
+        return walk(c, path, {}, limit=100 if path == "/v1/files" else 500)
 
 
 def _create(sb, entity: str) -> dict:

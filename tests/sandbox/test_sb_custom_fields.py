@@ -7,8 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
-from sbkit import HEX40, client, get, streams, v1_time, walk_cursor, walk_offset
+from sbkit import HEX40, client, get, streams, v1_time, walk, walk_cursor, walk_offset
 
 # [RD-CF] the 16 user-creatable custom field types
 USER_TYPES = {"varchar", "varchar_auto", "text", "double", "monetary", "set", "enum", "user", "org",
@@ -27,8 +26,8 @@ def _v2_fields(sb, single: str) -> list[dict]:
 
 
 def _v1_fields(sb, single: str) -> list[dict]:
-    with client(sb) as c:
-        return walk_offset(c, f"/v1/{single}Fields", {}, limit=500)
+    with client(sb) as c:  # paging per operation: offset-flat (deal, person, ...), none (productFields)
+        return walk(c, f"/v1/{single}Fields", {}, limit=500)
 
 
 @pytest.mark.parametrize("single", ENTITIES.values())

@@ -6,36 +6,61 @@ import re
 from email.utils import parsedate_to_datetime
 
 import pytest
+from sbkit import (
+    ALL_LISTS,
+    RFC3339,
+    V1_TIME,
+    V2_LISTS,
+    Endpoint,
+    get,
+    required_params,
+    served_lists,
+)
 
-from sbkit import ALL_LISTS, RFC3339, V1_TIME, V2_LISTS, Endpoint, get, records
+from pipedrive_sandbox.spec import facts, operation
 
 TIME_KEYS = ("add_time", "update_time")
 
 
-@pytest.mark.parametrize("ep", ALL_LISTS, ids=str)
-def test_list_endpoint_answers_with_documented_envelope(sandbox, ep: Endpoint) -> None:
-    r = get(sandbox, ep.path, **ep.params)
+@pytest.mark.parametrize(("key", "path"), served_lists(), ids=lambda x: str(x))
+def test_every_served_list_has_its_operations_envelope(sandbox, key: str, path: str) -> None:
+    """The envelope follows the operation's paging fact [SPEC-v1], [SPEC-v2]: cursor ->
+    additional_data.next_cursor; offset -> additional_data.pagination; offset-flat -> start, limit,
+    more_items_in_collection directly under additional_data; none -> no additional_data."""
+    raw = facts()["operations"][key]
+    op = operation(key)
+    r = get(sandbox, path, **required_params(op), **({"limit": 2} if "limit" in op.params else {}))
     assert r.status_code == 200, r.text[:300]
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
     assert body["success"] is True
-    rows = records(body, ep)
-    assert isinstance(rows, list)
-    if ep.paging == "cursor":
-        # [SPEC-v2] additional_data.next_cursor; related_objects was removed in v2 [RD-V2MIG]
-        assert "next_cursor" in body["additional_data"]
-        assert "related_objects" not in body
-    elif ep.paging == "offset":
-        # [RD-PAG] docs nest the block under additional_data.pagination
-        pag = body["additional_data"]["pagination"]
-        assert {"start", "limit", "more_items_in_collection"} <= set(pag)
-        assert pag["start"] == 0
-    assert all(isinstance(rec, dict) for rec in rows)
+    assert "related_objects" not in body  # removed in v2 [RD-V2MIG]; the sandbox sends none in v1 either
+    rows = body["data"][raw["records_key"]] if raw.get("records_key") else body["data"]
+    assert isinstance(rows, list) and all(isinstance(x, dict) for x in rows)
+    if raw["paging"] == "none":
+        assert "additional_data" not in body, body["additional_data"]
+        return
+    add = body["additional_data"]
+    assert set(add) == set(raw["additional_data"]), (raw["paging"], add)
+    if raw["paging"] == "offset":
+        pag = add["pagination"]
+        assert {"start", "limit", "more_items_in_collection"} <= set(pag) and pag["start"] == 0
+        assert ("next_start" in pag) == pag["more_items_in_collection"]
+    elif raw["paging"] == "offset-flat":
+        assert add["start"] == 0 and isinstance(add["more_items_in_collection"], bool)
+
+
+def test_every_served_operation_exists_in_the_official_files() -> None:
+    from pipedrive_sandbox.routes import served
+
+    for key, route in served().items():
+        assert key in facts()["operations"], key
+        assert route.cost == facts()["operations"][key]["cost"], key
 
 
 @pytest.mark.parametrize("ep", [e for e in ALL_LISTS if e.entity not in (None, "call_logs", "roles")], ids=str)
 def test_records_carry_the_versions_time_format(sandbox, ep: Endpoint) -> None:
-    body = get(sandbox, ep.path, limit=50, **ep.params).json()
+    body = get(sandbox, ep.path, **({"limit": 50} if ep.paged else {}), **ep.params).json()
     times = [rec[k] for rec in body["data"] for k in TIME_KEYS if rec.get(k)]
     if ep.entity == "users":  # users carry created/modified instead
         times = [rec[k] for rec in body["data"] for k in ("created", "modified") if rec.get(k)]

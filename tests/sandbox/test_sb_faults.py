@@ -6,7 +6,6 @@ import json
 
 import httpx
 import pytest
-
 from sbkit import auth
 
 N = 150

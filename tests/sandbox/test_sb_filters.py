@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
-from sbkit import client, get, ids, parse_time, rfc3339, streams, v1_time, walk_cursor, walk_offset
+from sbkit import (
+    client,
+    get,
+    ids,
+    parse_time,
+    rfc3339,
+    streams,
+    v1_time,
+    walk,
+    walk_cursor,
+    walk_offset,
+)
 
 DAY = 86_400
 TOUCH = {  # a harmless field to update per entity, so update_time becomes the simulated now
@@ -70,7 +80,7 @@ def test_v1_updated_since_is_inclusive(tied, path: str, entity: str) -> None:
     # [SPEC-v1] notes and leads: updated_since "later than or equal to", RFC 3339 / ISO 8601
     sb, t, tied_ids, later = tied
     with client(sb) as c:
-        recs = walk_offset(c, path, {"updated_since": rfc3339(t)}, limit=500)
+        recs = walk(c, path, {"updated_since": rfc3339(t)}, limit=500)
     assert set(ids(recs)) == set(tied_ids[entity]) | {later[entity]}
 
 
@@ -104,15 +114,17 @@ def test_sort_by_other_fields_and_desc(sandbox, sort_by: str) -> None:
 @pytest.mark.parametrize(("path", "sort", "field", "desc"), [
     ("/v1/notes", "update_time ASC", "update_time", False),
     ("/v1/notes", "id DESC", "id", True),
-    ("/v1/leads", "update_time ASC", "update_time", False),
+    ("/v1/notes", "update_time", "update_time", False),  # a bare field sorts ascending
+    ("/v1/leads", "update_time", "update_time", False),  # [SPEC-v1] leads: sort is an enum of bare names
+    ("/v1/leads", "title", "title", False),
     ("/v1/files", "update_time DESC", "update_time", True),
 ])
 def test_v1_sort_orders_records(tied, path: str, sort: str, field: str, desc: bool) -> None:
-    # [SPEC-v1] sort=`field_name_1 ASC, field_name_2 DESC`
+    # [SPEC-v1] notes, files: sort=`field_name_1 ASC, field_name_2 DESC`
     sb = tied[0]
     with client(sb) as c:
-        recs = walk_offset(c, path, {"sort": sort}, limit=3 if "notes" in path else 100)
-    vals = [r[field] if field == "id" else parse_time(r[field]) for r in recs]
+        recs = walk(c, path, {"sort": sort}, limit=3 if "notes" in path else 100)
+    vals = [parse_time(r[field]) if field.endswith("_time") else r[field] for r in recs]
     assert vals == sorted(vals, reverse=desc)
     assert len(set(ids(recs))) == len(recs)
 
@@ -162,7 +174,6 @@ def test_archived_records_live_only_on_archived_endpoints(make_sandbox, entity, 
     sb = make_sandbox()
     rid = sorted(streams(sb)[entity]["live"], key=str)[0]
     sb.archive(entity, rid)
-    walk = walk_cursor if live.startswith("/api/v2") else walk_offset
     with client(sb) as c:
         assert rid not in ids(walk(c, live, {}, limit=500))
         arch = walk(c, archived, {}, limit=500)
@@ -206,6 +217,8 @@ def test_recents_returns_only_the_last_30_days(make_sandbox) -> None:
         body = c.get("/v1/recents", params={"since_timestamp": v1_time(now - timedelta(days=800)),
                                             "limit": 10}).json()
         assert {"since_timestamp", "last_timestamp_on_page", "pagination"} <= set(body["additional_data"])
+        # the effective since_timestamp, after the 30-day cap, is what additional_data reports
+        assert body["additional_data"]["since_timestamp"] == v1_time(now - timedelta(days=30))
         recs = walk_offset(c, "/v1/recents", {"since_timestamp": v1_time(now - timedelta(days=800)),
                                               "items": "deal"}, limit=100)
     got = [r["id"] for r in recs]
@@ -217,8 +230,22 @@ def test_recents_returns_only_the_last_30_days(make_sandbox) -> None:
     assert "user_id" in d and "owner_id" not in d  # v1 deal, not v2 [RD-V2MIG]
 
 
+def test_recents_reports_a_since_timestamp_inside_the_cap_unchanged(sandbox) -> None:
+    since = v1_time(sandbox.now() - timedelta(days=3))
+    body = get(sandbox, "/v1/recents", since_timestamp=since, limit=1).json()
+    assert body["additional_data"]["since_timestamp"] == since
+
+
 @pytest.mark.parametrize(("path", "params"), [
     ("/api/v2/deals", {"updated_since": "yesterday"}),
+    ("/api/v2/deals", {"updated_since": "2026-01-01"}),  # a date is not an RFC 3339 date-time
+    ("/api/v2/activities", {"include_fields": "nonsense"}),
+    ("/api/v2/deals", {"ids": ",".join(map(str, range(101)))}),  # [SPEC-v2] up to 100 ids
+    ("/api/v2/deals", {"custom_fields": ",".join(f"k{i}" for i in range(16))}),  # [SPEC-v2] at most 15 keys
+    ("/v1/leads", {"sort": "update_time ASC"}),  # [SPEC-v1] leads: sort is an enum of bare field names
+    ("/v1/notes", {"sort": "colour ASC"}),  # notes: the description lists the supported fields
+    ("/v1/notes", {"start_date": "01.02.2026"}),
+    ("/v1/filters", {"type": "dogs"}),
     ("/api/v2/deals", {"sort_by": "title"}),  # [SPEC-v2] sort_by enum: id, update_time, add_time
     ("/api/v2/deals", {"sort_direction": "sideways"}),
     ("/api/v2/persons", {"limit": "many"}),

@@ -6,8 +6,20 @@ import math
 from collections import Counter
 
 import pytest
+from sbkit import (
+    PAGED_LISTS,
+    V2_LISTS,
+    Endpoint,
+    client,
+    get,
+    ids,
+    streams,
+    walk,
+    walk_cursor,
+    walk_offset,
+)
 
-from sbkit import V1_OFFSET, V2_LISTS, Endpoint, client, get, ids, streams, walk_cursor, walk_offset
+V1_PAGED = [e for e in PAGED_LISTS if not e.v2]
 
 
 def _expected_ids(sb, ep: Endpoint) -> set | None:
@@ -37,12 +49,13 @@ def test_cursor_pagination_visits_every_record_once(sandbox, ep: Endpoint) -> No
         assert set(keys) == want
 
 
-@pytest.mark.parametrize("ep", V1_OFFSET, ids=str)
+@pytest.mark.parametrize("ep", V1_PAGED, ids=str)
 def test_offset_pagination_visits_every_record_once(sandbox, ep: Endpoint) -> None:
+    # each walker checks the operation's own envelope: nested pagination, flat, or none (until empty)
     with client(sandbox) as c:
-        full = walk_offset(c, ep.path, ep.params, limit=ep.max_limit)
+        full = walk(c, ep, limit=ep.max_limit)
         step = max(1, math.ceil(len(full) / 3))
-        paged = walk_offset(c, ep.path, ep.params, limit=step)
+        paged = walk(c, ep, limit=step)
     keys = _assert_once(paged, ep.key)
     assert keys == ids(full, ep.key)
     want = _expected_ids(sandbox, ep)
@@ -77,34 +90,40 @@ def _ensure(sb, entity: str, n: int, **fields) -> None:
         sb.create(entity, **{k: f"{v} {i}" if isinstance(v, str) else v for k, v in fields.items()})
 
 
-def test_v2_default_limit_is_100_and_above_500_is_capped(make_sandbox) -> None:
+def test_v2_default_limit_is_100_and_above_500_is_400(make_sandbox) -> None:
     # [SPEC-v2] "If not provided, 100 items will be returned ... a maximum value of 500 is allowed"
     sb = make_sandbox()
     _ensure(sb, "deals", 520, title="bulk deal")
     assert len(get(sb, "/api/v2/deals").json()["data"]) == 100
     assert len(get(sb, "/api/v2/deals", limit=500).json()["data"]) == 500
     r = get(sb, "/api/v2/deals", limit=501)
-    assert r.status_code == 400 or (r.status_code == 200 and len(r.json()["data"]) <= 500), r.status_code
+    assert r.status_code == 400 and r.json()["success"] is False
 
 
 @pytest.mark.parametrize(("path", "entity", "cap", "fields"), [
     ("/v1/files", "files", 100, {"name": "bulk file"}),
-    ("/v1/callLogs", "call_logs", 50, {"subject": "bulk call"}),
-    ("/v1/notes", "notes", 500, {"content": "bulk note"}),
+    ("/v1/callLogs", "call_logs", 50, {"subject": "bulk call", "user_id": 1}),
 ])
-def test_v1_limit_maximum_is_enforced(make_sandbox, path: str, entity: str, cap: int, fields: dict) -> None:
-    # [SPEC-v1] files: "a maximum value of 100"; callLogs: "The upper limit is 50"; generic max 500 [RD-PAG]
+def test_v1_documented_limit_maximum_is_400_above(make_sandbox, path: str, entity: str, cap: int,
+                                                  fields: dict) -> None:
+    # [SPEC-v1] files: "a maximum value of 100"; callLogs: "The upper limit is 50"
     sb = make_sandbox()
     _ensure(sb, entity, cap + 5, **fields)
-    r = get(sb, path, limit=cap)
-    assert len(r.json()["data"]) == cap
+    assert len(get(sb, path, limit=cap).json()["data"]) == cap
     r = get(sb, path, limit=cap + 1)
-    assert r.status_code == 400 or (r.status_code == 200 and len(r.json()["data"]) <= cap), r.status_code
-    if r.status_code == 200:  # a clamped page must still paginate correctly from where it stopped
-        with client(sb) as c:
-            recs = walk_offset(c, path, limit=cap + 1)
-        _assert_once(recs, "id")
-        assert set(ids(recs)) == set(streams(sb)[entity]["live"])
+    assert r.status_code == 400 and r.json()["success"] is False
+
+
+def test_v1_limit_without_a_documented_maximum_is_capped_at_500(make_sandbox) -> None:
+    # notes document no maximum; the pagination docs give 500 [RD-PAG]: a clamped page still paginates
+    sb = make_sandbox()
+    _ensure(sb, "notes", 505, content="bulk note")
+    body = get(sb, "/v1/notes", limit=501).json()
+    assert len(body["data"]) == 500 and body["additional_data"]["pagination"]["next_start"] == 500
+    with client(sb) as c:
+        recs = walk_offset(c, "/v1/notes", limit=501)
+    _assert_once(recs, "id")
+    assert set(ids(recs)) == set(streams(sb)["notes"]["live"])
 
 
 def test_v1_default_limit_is_100(make_sandbox) -> None:

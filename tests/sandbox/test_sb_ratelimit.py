@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+from sbkit import ALL_LISTS, HTTP, Endpoint, client, op_key, served_lists
 
-from sbkit import ALL_LISTS, HTTP, Endpoint, client, load_spec, spec_operation
+from pipedrive_sandbox.spec import facts
 
 OVER_LIMIT = {"success": False, "error": "Request over limit", "errorCode": 429}  # [RD-OAUTH-CODES]
 
@@ -114,19 +115,25 @@ def test_daily_budget_is_shared_by_api_token_and_oauth(make_sandbox) -> None:
     assert _is_over_limit(r)
 
 
-def _spec_cost(shared_dir, ep: Endpoint) -> int | None:
-    name = "v2" if ep.v2 else "v1"
-    op = spec_operation(load_spec(shared_dir, name), ep.spec_path)
-    return None if op is None else op.get("x-token-cost")
-
-
 @pytest.mark.parametrize("ep", ALL_LISTS, ids=str)
-def test_each_endpoint_charges_its_spec_token_cost(sandbox, shared_dir, ep: Endpoint) -> None:
-    cost = _spec_cost(shared_dir, ep)
-    if cost is None:
-        pytest.skip(f"{ep} not in the spec")
+def test_each_endpoint_charges_its_spec_token_cost(sandbox, ep: Endpoint) -> None:
+    # x-token-cost of the operation in the official files [SPEC-v1], [SPEC-v2], read from the facts
+    cost = facts()["operations"][op_key(ep.spec or ep.path)]["cost"]
     sandbox.reset_stats()
     with client(sandbox) as c:
-        assert c.get(ep.path, params={**ep.params, "limit": 1} if ep.paging != "none" else ep.params
-                     ).status_code == 200
+        assert c.get(ep.path, params={**ep.params, "limit": 1} if ep.paged else ep.params).status_code == 200
     assert sandbox.stats()["total_tokens"] == cost
+
+
+def test_every_served_list_is_in_the_table_above() -> None:
+    """The cost test covers the route table: a served list missing from ALL_LISTS would go unchecked."""
+    listed = {op_key(e.spec or e.path) for e in ALL_LISTS}
+    assert {key for key, _ in served_lists()} <= listed
+
+
+def test_a_bad_parameter_still_costs_the_operations_tokens(make_sandbox) -> None:
+    sb = make_sandbox(daily_tokens=100)
+    with client(sb) as c:
+        r = c.get("/api/v2/deals", params={"limit": 501})
+    assert r.status_code == 400
+    assert int(r.headers["x-daily-ratelimit-token-remaining"]) == 90

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sbkit import HEX40, client, get, ids, walk_cursor
 
 # [RD-V2MIG] fields renamed or removed in v2; seeing them means a v1 shape leaked into v2

@@ -1,4 +1,5 @@
-"""Custom field values, in the v1 and v2 shapes of pipedrive-api.md §6, validate against the typed schemas."""
+"""Custom field values, in their v1 and v2 shapes ([RD-CF], [RD-V2MIG] value table), validate against the typed
+schemas."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ ADDRESS_V2 = {
     "admin_area_level_2": None, "country": "Estonia", "postal_code": "10111",
     "formatted_address": "Main St 1, 10111 Tallinn, Estonia",
 }
-# v2 `custom_fields.<key>` values, one per §6 row (hand-written from the table).
+# v2 `custom_fields.<key>` values, one per user-creatable field type (hand-written from the table).
 V2_SAMPLES: dict[str, Any] = {
     "varchar": "text", "varchar_auto": "auto", "text": "long\ntext", "phone": "+372 555 1234",
     "double": 500.25, "monetary": {"value": 500, "currency": "USD"}, "enum": 12, "set": [11, 13],
@@ -35,7 +36,7 @@ V2_SAMPLES: dict[str, Any] = {
     "timerange": {"value": "09:00:00", "until": "17:30:00", "timezone_id": 318, "timezone_name": "Europe/London"},
     "address": ADDRESS_V2,
 }
-# v1 top-level keys per §6 row; "{k}" is the field key.
+# v1 top-level keys per field type; "{k}" is the field key.
 V1_SAMPLES: dict[str, dict[str, Any]] = {
     "varchar": {"{k}": "text"}, "varchar_auto": {"{k}": "auto"}, "text": {"{k}": "long"},
     "phone": {"{k}": "+372 555 1234"}, "double": {"{k}": 500},
@@ -116,11 +117,37 @@ def test_v2_value_schema_carries_name_type_and_options() -> None:
     assert v2_value_schema(FIELD_BY_TYPE["set"])["items"] == {"type": ["integer", "null"]}
 
 
-def test_unknown_types_stay_untyped_but_described() -> None:
+def test_unknown_types_are_declared_string_and_described() -> None:
+    """Never untyped: PyAirbyte logs every untyped property on each read ([PYAIRBYTE-TYPES])."""
     for field_type in ("json", "some_future_type"):
-        schema = v2_value_schema(FIELD_BY_TYPE[field_type])
-        assert "type" not in schema and schema["title"] == f"My {field_type}"
-        assert v2_errors("deals", FIELD_BY_TYPE[field_type], {"any": ["shape"]}) == []
+        field = FIELD_BY_TYPE[field_type]
+        for schema in (v2_value_schema(field), v1_value_properties(field)[field.key]):
+            assert schema["type"] == ["string", "null"] and schema["title"] == f"My {field_type}"
+            assert schema["description"] == f"Custom field 'My {field_type}' ({field_type})"
+        assert v2_errors("deals", field, "anything") == []
+
+
+ENTITY_TYPES = ("user", "org", "people")
+
+
+@pytest.mark.parametrize("field_type", ENTITY_TYPES)
+def test_lead_entity_fields_are_typed_exactly_like_the_deal_ones(field_type: str) -> None:
+    """Leads inherit the deal custom fields, v1-shaped ([RD-CF], [SPEC-v1] GET /leads): a user, org or
+    people value is the linked record's integer id, as in the deals' v2 custom_fields."""
+    field = FIELD_BY_TYPE[field_type]
+    deal = stream_schema("deals", FIELDS)["properties"]["custom_fields"]["properties"][field.key]
+    lead = stream_schema("leads", FIELDS)["properties"][field.key]
+    assert lead["type"] == deal["type"] == ["integer", "null"]
+    assert {k: v for k, v in lead.items() if k != "type"} == {k: v for k, v in deal.items() if k != "type"}
+    assert v1_errors({field.key: 1092}) == [] and v1_errors({field.key: None}) == []
+    assert v1_errors({field.key: {"value": 1092, "name": "Jane"}}) != []
+
+
+def test_lead_entity_fields_from_a_v1_field_list_are_typed() -> None:
+    items = [{"id": i, "key": f"{i:040x}", "name": f"My {t}", "field_type": t, "edit_flag": True}
+             for i, t in enumerate(ENTITY_TYPES, start=1)]
+    props = stream_schema("leads", parse_v1_fields(items))["properties"]
+    assert [props[i["key"]]["type"] for i in items] == [["integer", "null"]] * len(ENTITY_TYPES)
 
 
 def test_long_option_lists_are_truncated() -> None:

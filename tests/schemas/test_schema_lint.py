@@ -45,7 +45,7 @@ def test_schema_is_draft7_and_airbyte_safe(stream: str, with_fields: bool) -> No
 
 @pytest.mark.parametrize("stream", STREAM_NAMES)
 def test_primary_key_is_declared_and_never_null(stream: str) -> None:
-    key = STREAMS_BY_NAME[stream].primary_key if stream in STREAMS_BY_NAME else "id"  # goals: no row yet
+    key = STREAMS_BY_NAME[stream].primary_key if stream in STREAMS_BY_NAME else "id"
     assert base_schema(stream)["properties"][key]["type"] == ("string" if stream in STRING_KEYS else "integer")
 
 

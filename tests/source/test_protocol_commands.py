@@ -1,4 +1,4 @@
-"""spec, check and discover against the acceptance rules of ../shared/airbyte-protocol.md."""
+"""spec, check and discover against Airbyte's acceptance rules ([AB-CAT], [AB-PROTO])."""
 
 from __future__ import annotations
 

@@ -117,7 +117,6 @@ def test_far_future_state_yields_no_records_but_a_state(cli, sandbox):
 
 @pytest.mark.parametrize("catalog, words", [
     ({"streams": [{"stream": {"name": "no_such_stream"}, "sync_mode": "full_refresh"}]}, "unknown stream"),
-    ({"streams": [{"stream": {"name": "activity_fields"}, "sync_mode": "incremental"}]}, "full_refresh only"),
     ({"streams": [{"stream": {"name": "deals"}, "sync_mode": "sideways"}]}, "sync_mode"),
     ({"streams": [{"stream": {"name": "deals"}, "sync_mode": "incremental", "cursor_field": ["title"]}]}, "cursor_field"),
     ({"nothing": []}, "streams"),

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from source_pipedrive.http.auth import ApiTokenAuth, OAuth2Auth
 from source_pipedrive.http.client import Client
-from source_pipedrive.http.pagination import Page, cursor_pages, offset_pages, single_page
+from source_pipedrive.http.pagination import (
+    Page,
+    PageGuard,
+    Paging,
+    cursor_pages,
+    keyset_pages,
+    offset_pages,
+    single_page,
+)
 from source_pipedrive.http.ratelimit import Cancelled, RateLimiter
 from source_pipedrive.http.redact import Redactor
 
@@ -14,9 +22,12 @@ __all__ = [
     "Client",
     "OAuth2Auth",
     "Page",
+    "PageGuard",
+    "Paging",
     "RateLimiter",
     "Redactor",
     "cursor_pages",
+    "keyset_pages",
     "offset_pages",
     "single_page",
 ]

@@ -27,6 +27,8 @@ class ApiTokenAuth:
         self._token = token
         self.redactor = Redactor([token])
 
+    api_domain: str | None = None  # only OAuth token responses name one
+
     def headers(self) -> dict[str, str]:
         return {"x-api-token": self._token}
 
@@ -76,6 +78,9 @@ class OAuth2Auth:
         self._lock = threading.Lock()
         self._http: httpx.Client | None = None
         self.refreshes = 0
+        # The company's API URL from the token response ([RD-OAUTH]: `api_domain`, added 2020-06-01
+        # [CL-APIDOMAIN]); the client sends API calls there unless the config sets base_url.
+        self.api_domain: str | None = None
         self.redactor = Redactor([client_secret, refresh_token, access_token])
 
     def headers(self) -> dict[str, str]:
@@ -129,6 +134,12 @@ class OAuth2Auth:
         self._access = str(body["access_token"])
         # Pipedrive returns the same refresh token, with its 60-day life extended [RD-OAUTH].
         self._refresh_token = str(body.get("refresh_token") or self._refresh_token)
+        domain = body.get("api_domain")
+        if isinstance(domain, str) and domain:
+            try:
+                self.api_domain = check_url(domain.rstrip("/"))
+            except Exception:  # an unusable domain: keep the configured base URL
+                self.api_domain = None
         expires_in = body.get("expires_in")
         self._expiry = (
             self._now() + timedelta(seconds=float(expires_in)) if expires_in is not None else None

@@ -64,8 +64,10 @@ class Client:
         backoff_cap: float = 30.0,
         max_cooldowns: int = 8,
         rng: random.Random | None = None,
+        follow_api_domain: bool = False,
     ):
         self.base_url = check_url(base_url)
+        self.follow_api_domain = follow_api_domain
         self.auth = auth
         self.limiter = limiter if limiter is not None else RateLimiter()
         self.max_retries = max_retries
@@ -95,12 +97,11 @@ class Client:
         """GET `path` and return the parsed JSON object, or raise a SourceError (already redacted)."""
         query = self._query(path, params)
         where = f"GET {path}" + (f"?{urlencode(query, doseq=True)}" if query else "")
-        url = self.base_url + path
         failures = cooldowns = 0
         refreshed = False
         while True:
             self.limiter.acquire(self._clock, self._sleep, self._wait)
-            sent, resp, body, exc, verdict = self._attempt(url, query)
+            sent, resp, body, exc, verdict = self._attempt(path, query)
             if verdict.action == retry.OK and body is not None:
                 if body.get("success") is False:
                     failed = retry.Verdict(retry.FAIL, "the API reported failure", StreamError)
@@ -138,16 +139,21 @@ class Client:
                 self.limiter.block(BLOCK_PAUSE, self._clock())
             raise self._fail(verdict, where, resp, exc, failures)
 
+    def api_base(self) -> str:
+        """Where API calls go: the OAuth token response's api_domain when following it, else base_url."""
+        domain = getattr(self.auth, "api_domain", None)
+        return domain if self.follow_api_domain and domain else self.base_url
+
     def _attempt(
-        self, url: str, query: dict[str, object]
+        self, path: str, query: dict[str, object]
     ) -> tuple[dict[str, str], httpx.Response | None, dict | None, BaseException | None, retry.Verdict]:
         """Send once; always tell the limiter how it went; classify the outcome."""
         resp: httpx.Response | None = None
         exc: BaseException | None = None
         sent: dict[str, str] = {}
         try:
-            sent = self.auth.headers()
-            resp = self._http.get(url, params=query, headers=sent)
+            sent = self.auth.headers()  # may refresh an OAuth token, which may name the api_domain
+            resp = self._http.get(self.api_base() + path, params=query, headers=sent)
         except (httpx.HTTPError, ServerError) as e:
             exc = e
         finally:

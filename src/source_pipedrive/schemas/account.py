@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .dsl import ANY, BOOL_N, DT_N, INT, INT_N, STR_N, V1_DT_N, arr, described, obj, record
+from .dsl import BOOL_N, DT_N, INT, INT_N, STR_N, V1_DT_N, arr, described, obj, record
 
 # GET /v1/users: times are "YYYY-MM-DD HH:MM:SS" UTC, so no date-time format ([SPEC-v1], [RD-DATE]).
 USERS = record(
@@ -34,10 +34,12 @@ USERS = record(
     is_deleted=BOOL_N,
 )
 
-# Option ids are integers for custom fields and strings for built-in ones ([SPEC-v2] *Fields), and
-# Airbyte's lint allows no ["integer", "string"] union, so `id` stays untyped.
+# Option ids are integers for custom fields and strings for built-in ones ([SPEC-v2] *Fields). No
+# ["integer", "string"] union is allowed ([AB-CAT]) and an untyped property is not understood by
+# PyAirbyte ([PYAIRBYTE-TYPES]), so `id` is left undeclared: it passes through as sent
+# (additionalProperties), and the options array is one JSON column in destinations anyway.
+OPTION_ID_NOTE = "Each option also has an `id`: an integer for custom fields, a string for built-in ones."
 _OPTION = obj(
-    id=described(ANY, "Option id: integer (custom fields) or string (built-in fields)"),
     label=STR_N,
     color=STR_N,
     add_time=DT_N,
@@ -67,8 +69,8 @@ ACTIVITY_FIELDS = record(
     filtering_allowed=BOOL_N,
     sortable_flag=BOOL_N,
     mandatory_flag=BOOL_N,
-    options=arr(_OPTION),
-    options_deleted=arr(_OPTION),
+    options=described(arr(_OPTION), OPTION_ID_NOTE),
+    options_deleted=described(arr(_OPTION), OPTION_ID_NOTE),
     is_subfield=BOOL_N,
     subfields=arr(obj(id=INT_N, key=STR_N, name=STR_N, field_type=STR_N)),
 )

@@ -5,10 +5,8 @@ from __future__ import annotations
 from .dsl import (
     ADDRESS,
     BOOL_N,
-    COUNT,
     DATE_N,
     DT_N,
-    ID_LABEL,
     INT,
     INT_N,
     STR_N,
@@ -23,27 +21,10 @@ from .sales import CUSTOM_FIELDS
 VISIBLE_TO = described(INT_N, "1 owner, 3 owner's group, 5 group and sub-groups, 7 company")
 CONTACT = obj(value=STR_N, primary=BOOL_N, label=STR_N)  # one email / phone / im entry
 
-# Counts and times both persons and organizations return only via include_fields ([SPEC-v2]).
-_CONTACT_EXTRAS = dict(
-    next_activity_id=INT_N,
-    last_activity_id=INT_N,
-    open_deals_count=COUNT,
-    related_open_deals_count=COUNT,
-    closed_deals_count=COUNT,
-    related_closed_deals_count=COUNT,
-    won_deals_count=COUNT,
-    related_won_deals_count=COUNT,
-    lost_deals_count=COUNT,
-    related_lost_deals_count=COUNT,
-    email_messages_count=COUNT,
-    activities_count=COUNT,
-    done_activities_count=COUNT,
-    undone_activities_count=COUNT,
-    files_count=COUNT,
-    notes_count=COUNT,
-    followers_count=COUNT,
-    smart_bcc_email=STR_N,
-)
+# Left out on purpose: the counts, activity ids, mail times and smart_bcc_email that persons and
+# organizations return only when named in include_fields ([SPEC-v2]); the connector does not ask for
+# them (marketing_status and doi_status would also need the Campaigns app). Also `labels`, which only
+# include_labels=true returns. Declared, they would be columns that are always null.
 
 PERSONS = record(
     id=INT,
@@ -59,21 +40,13 @@ PERSONS = record(
     is_deleted=BOOL_N,
     visible_to=VISIBLE_TO,
     label_ids=arr(INT_N),
-    labels=arr(ID_LABEL),
     picture_id=INT_N,
-    # Contact Sync fields, present only when contact sync is enabled ([SPEC-v2], [RD-CF]).
+    # Contact Sync fields, present only when contact sync is enabled ([SPEC-v2], [RD-CF]): nullable.
     postal_address=ADDRESS,
     notes=STR_N,
     im=arr(CONTACT),
     birthday=described(STR_N, "Usually YYYY-MM-DD; not declared as a date by the spec"),
     job_title=STR_N,
-    participant_open_deals_count=COUNT,
-    participant_closed_deals_count=COUNT,
-    last_incoming_mail_time=DT_N,
-    last_outgoing_mail_time=DT_N,
-    marketing_status=described(STR_N, "Only with the Campaigns (marketing) app"),
-    doi_status=described(STR_N, "Double opt-in status; only with the Campaigns (marketing) app"),
-    **_CONTACT_EXTRAS,
     custom_fields=CUSTOM_FIELDS,
 )
 
@@ -88,14 +61,11 @@ ORGANIZATIONS = record(
     visible_to=VISIBLE_TO,
     address=ADDRESS,
     label_ids=arr(INT_N),
-    labels=arr(ID_LABEL),
     website=STR_N,
     linkedin=STR_N,
     industry=INT_N,
     annual_revenue=INT_N,
     employee_count=INT_N,
-    people_count=COUNT,
-    **_CONTACT_EXTRAS,
     custom_fields=CUSTOM_FIELDS,
 )
 
@@ -121,6 +91,7 @@ ACTIVITIES = record(
     marked_as_done_time=DT_N,
     location=ADDRESS,
     participants=arr(obj(person_id=INT_N, primary=BOOL_N)),
+    # Returned only when named in include_fields ([SPEC-v2] GET /activities); the connector asks for it.
     attendees=arr(
         obj(
             email=STR_N,
@@ -137,8 +108,7 @@ ACTIVITIES = record(
     public_description=STR_N,
     priority=described(INT_N, "An option id of the activityFields `priority` field"),
     note=STR_N,
-    # Activities have custom fields too (v2 activityFields with is_custom_field); not in the item schema.
-    custom_fields=CUSTOM_FIELDS,
+    # No custom_fields: the [SPEC-v2] activity item has none, and the stream reads no *Fields endpoint.
 )
 
 SCHEMAS = {"persons": PERSONS, "organizations": ORGANIZATIONS, "activities": ACTIVITIES}

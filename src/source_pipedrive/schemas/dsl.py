@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# Airbyte's catalog lint ([airbyte-protocol.md] CAT TestDiscovery/TestSpec) allows `type` only as one
-# type or [type, "null"], forbids $ref/allOf/anyOf/oneOf/not and additionalProperties: false.
+# Airbyte's catalog lint ([AB-CAT] TestDiscovery) allows `type` only as one type or [type, "null"],
+# forbids $ref/allOf/anyOf/oneOf/not and additionalProperties: false. Every property carries a type
+# PyAirbyte can map to a column ([AB-TYPES], [PYAIRBYTE-TYPES]): an untyped one is logged as
+# "Could not determine airbyte type" on every read, so there is no untyped `{}` constant here.
 # Everything here is nullable except INT/STR (reserved for primary keys): a record must never
 # fail validation because the API sent null.
 
@@ -23,7 +25,6 @@ DATE_N: Schema = {"type": ["string", "null"], "format": "date"}
 # v1 "YYYY-MM-DD HH:MM:SS" (UTC, [RD-DATE]) is not RFC 3339: a date-time format would fail validators.
 V1_DT_N: Schema = {"type": ["string", "null"], "description": "UTC, format YYYY-MM-DD HH:MM:SS (API v1)"}
 TIME_N: Schema = {"type": ["string", "null"], "description": "HH:MM or HH:MM:SS"}
-ANY: Schema = {}  # the API documents several shapes; Airbyte's lint allows no type union
 
 
 def described(schema: Schema, description: str) -> Schema:
@@ -66,5 +67,4 @@ ADDRESS_PARTS = (
 )
 # v2 persons.postal_address, organizations.address, activities.location ([SPEC-v2]).
 ADDRESS: Schema = obj(**{part: STR_N for part in ADDRESS_PARTS})
-ID_LABEL: Schema = obj(id=INT_N, label=STR_N)  # include_labels=true objects ([SPEC-v2])
 COUNT = INT_N  # *_count fields, returned only via include_fields ([SPEC-v2])

@@ -2,43 +2,30 @@
 
 from __future__ import annotations
 
-from .account import ACTIVITY_FIELDS
-from .dsl import ANY, BOOL_N, DT_N, INT_N, STR, STR_N, arr, described, obj, record
+from .account import ACTIVITY_FIELDS, OPTION_ID_NOTE
+from .dsl import BOOL_N, DT_N, INT_N, STR, STR_N, arr, described, obj, record
 
+# `id` left undeclared, as in account._OPTION: an integer or a string.
 _V2_OPTION = obj(
-    id=described(ANY, "Option id: integer (custom fields) or string (built-in fields)"),
     label=STR_N,
     color=STR_N,
     add_time=DT_N,
     update_time=DT_N,
 )
-_SHOW = obj(show=BOOL_N, order=INT_N)
-_STAGES = obj(enabled=BOOL_N, stage_ids=arr(INT_N))
 
-# GET /api/v2/{deal,person,organization,product}Fields share one item shape ([SPEC-v2]); only
-# ui_visibility differs per entity, so it declares the union. There is no id: field_code is the key.
+# GET /api/v2/{deal,person,organization,product}Fields share one item shape ([SPEC-v2]). There is no
+# id: field_code is the key. ui_visibility, important_fields and required_fields are left out: they
+# come only when named in include_fields, which the connector does not send for these streams.
+# `description` is in the dealFields item and in the personFields example, so it is declared for all.
 V2_FIELDS = record(
     field_code=described(STR, "built-in key, or the 40-hex key of a custom field ([RD-CF])"),
     field_name=STR_N,
     description=STR_N,
     field_type=STR_N,
-    options=arr(_V2_OPTION),
+    options=described(arr(_V2_OPTION), OPTION_ID_NOTE),
     subfields=arr(obj(field_code=STR_N, field_name=STR_N, field_type=STR_N)),
     is_custom_field=BOOL_N,
     is_optional_response_field=BOOL_N,
-    ui_visibility=obj(
-        add_visible_flag=BOOL_N,
-        details_visible_flag=BOOL_N,
-        projects_detail_visible_flag=BOOL_N,
-        org_detail_visible_flag=BOOL_N,
-        person_detail_visible_flag=BOOL_N,
-        deal_detail_visible_flag=BOOL_N,
-        show_in_pipelines=obj(show_in_all=BOOL_N, pipeline_ids=arr(INT_N)),
-        show_in_add_deal_dialog=_SHOW,
-        show_in_add_person_dialog=_SHOW,
-    ),
-    important_fields=_STAGES,
-    required_fields=obj(enabled=BOOL_N, stage_ids=arr(INT_N), statuses=obj()),
 )
 
 # GET /v1/leadFields: the v1 *Fields item ([SPEC-v1]), where built-in fields have a null id, so

@@ -7,7 +7,6 @@ from .dsl import (
     COUNT,
     DATE_N,
     DT_N,
-    ID_LABEL,
     INT,
     INT_N,
     NUM_N,
@@ -24,7 +23,9 @@ CUSTOM_FIELDS = described(
     "Custom field values keyed by the field's 40-character hash ([RD-CF]); typed per account at discover.",
 )
 
-# GET /api/v2/deals and /api/v2/deals/archived return the same item ([SPEC-v2]).
+# GET /api/v2/deals and /api/v2/deals/archived return the same item ([SPEC-v2]). The spec's example
+# deals also carry creator_user_id, archive_time and the local_*_date keys, which its item schema lacks.
+# `labels` is left out: only include_labels=true returns it, and the connector does not send that.
 DEALS = record(
     id=INT,
     title=STR_N,
@@ -54,16 +55,17 @@ DEALS = record(
     local_close_date=DATE_N,
     expected_close_date=DATE_N,
     label_ids=arr(INT_N),
-    labels=arr(ID_LABEL),
     origin=STR_N,
     origin_id=STR_N,
     channel=INT_N,
     channel_id=STR_N,
-    source_lead_id=STR_N,
     arr=NUM_N,
     mrr=NUM_N,
     acv=NUM_N,
-    # Returned only when asked for via include_fields ([SPEC-v2] GET /deals parameters).
+    # Returned only when named in include_fields ([SPEC-v2] GET /deals parameters); the connector
+    # asks for all 16. Only source_lead_id is in the item schema; the others are typed from their names:
+    # ids and counts integers, *_time RFC 3339 timestamps, the Smart BCC address a string.
+    source_lead_id={**STR_N, "format": "uuid", "description": "UUID of the lead this deal was converted from"},
     next_activity_id=INT_N,
     last_activity_id=INT_N,
     first_won_time=DT_N,

@@ -76,8 +76,7 @@ ROLES = record(
     level=INT_N,
 )
 
-# GET /v1/goals/find items (under data.goals, [SPEC-v1]). Not in STREAMS yet: the reader takes
-# `data` as the list, and goals nest it one level deeper.
+# GET /v1/goals/find items: the list sits under data.goals ([SPEC-v1]; Stream.records_key).
 GOALS = record(
     id=STR,
     owner_id=INT_N,
