@@ -3,11 +3,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-long bench clean
+.PHONY: demo test test-long test-e2e lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,lint]'
 	touch $@
 
 demo: $(BIN)/.installed
@@ -19,8 +19,15 @@ test: $(BIN)/.installed
 test-long: $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 -q
 
+test-e2e: $(BIN)/.installed
+	$(BIN)/python -m pytest -n 2 -q tests/e2e
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/mypy
+
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache pipedrive-demo.duckdb
+	rm -rf $(VENV) .pytest_cache pipedrive-demo.duckdb .pyairbyte-venv .pyairbyte-venv.lock

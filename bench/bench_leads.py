@@ -23,9 +23,9 @@ from pipedrive_sandbox import Sandbox
 
 
 def catalog(mode: str) -> dict:
-    return {"streams": [{"stream": {"name": "leads", "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
-                         "sync_mode": mode, "destination_sync_mode": "append_dedup", "cursor_field": ["update_time"],
-                         "primary_key": [["id"]]}]}
+    stream = {"name": "leads", "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]}
+    return {"streams": [{"stream": stream, "sync_mode": mode, "destination_sync_mode": "append_dedup",
+                         "cursor_field": ["update_time"], "primary_key": [["id"]]}]}
 
 
 def read(sb: Sandbox, tmp: Path, mode: str, state: list | None = None) -> tuple[list[dict], float]:
@@ -60,16 +60,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="large")
     parser.add_argument("--option", action="append", default=[], help="sandbox option NAME=VALUE")
+    parser.add_argument("--archived", type=int, default=2500,
+                        help="archive live leads until at least this many are archived (default 2500)")
     args = parser.parse_args()
     options = {}
     for item in args.option:
         name, _, value = item.partition("=")
         options[name] = json.loads(value) if value[:1].isdigit() or value in ("true", "false", "null") else value
-    with tempfile.TemporaryDirectory() as tmp, Sandbox(scale=args.scale, seed=1, subprocess=True, options=options) as sb:
+    with (tempfile.TemporaryDirectory() as tmp,
+          Sandbox(scale=args.scale, seed=1, subprocess=True, options=options) as sb):
+        truth = sb.truth()["streams"]["leads"]
+        for lead in truth["live"][: max(0, args.archived - len(truth["archived"]))]:
+            sb.archive("leads", lead)
+        sb.advance(3600)
         truth = sb.truth()["streams"]["leads"]
         live, archived = truth["live"], truth["archived"]
         floor = math.ceil(len(live) / 500) + math.ceil(len(archived) / 500)
-        print(f"scale={args.scale} options={options}: {len(live)} live + {len(archived)} archived leads; page floor {floor}")
+        print(f"scale={args.scale} options={options}: {len(live)} live + {len(archived)} archived leads; "
+              f"page floor {floor}")
         sb.reset_stats()
         messages, elapsed = read(sb, Path(tmp), "incremental")
         ids = summary("full read", sb, messages, elapsed)

@@ -6,7 +6,7 @@ x-token-cost, where its pagination block sits and the shape of one record. This 
 those facts into a compact JSON file that ships with the project, so a fresh clone needs no file
 outside the repo. Run it again when the official files change:
 
-    python scripts/spec_facts.py ../shared/pipedrive-openapi
+    python scripts/spec_facts.py PATH_TO_THE_OPENAPI_FOLDER   # holding v1.yaml and v2.yaml
 
 Sources (docs/references.md): [SPEC-v1] https://developers.pipedrive.com/docs/api/v1/openapi.yaml,
 [SPEC-v2] https://developers.pipedrive.com/docs/api/v1/openapi-v2.yaml.
@@ -187,7 +187,11 @@ def facts(folder: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    folder = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "pipedrive-openapi"
+    if len(argv) != 2:
+        print("usage: python scripts/spec_facts.py PATH_TO_THE_OPENAPI_FOLDER (holding v1.yaml and v2.yaml)",
+              file=sys.stderr)
+        return 2
+    folder = Path(argv[1])
     if not (folder / "v1.yaml").exists():
         print(f"spec_facts: no v1.yaml in {folder}; pass the folder of the official OpenAPI files", file=sys.stderr)
         return 2

@@ -1,64 +1,26 @@
-"""The sandbox's state in one place: clock, store, auth, limits, faults, options, scope denials and request stats."""
+"""The sandbox's state in one place: clock, store, auth, limits, faults, options, scope denials and request
+stats. The server, the control interface and the handlers all reach them through one App."""
 from __future__ import annotations
 
-import threading
-from collections import Counter
+from typing import Any
 
-from .auth import Auth
-from .clock import SimClock
-from .faults import KINDS, Faults
-from .limits import Limits
+from .api.render_v2 import v2_bytes
+from .api.respond import cached
+from .data.clock import SimClock
+from .data.record import Record
+from .data.store import Store
+from .edge.auth import Auth
+from .edge.faults import KINDS, Faults
+from .edge.limits import Limits
+from .edge.stats import Stats
 from .options import Options
-from .store import Store
-
-
-class Stats:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        with self._lock:
-            self.total_requests = 0
-            self.total_tokens = 0
-            self.requests: Counter[str] = Counter()
-            self.tokens: Counter[str] = Counter()
-            self.status: Counter[str] = Counter()
-            self.blocks = 0
-            self.faults: Counter[str] = Counter({k: 0 for k in KINDS})
-            # operation key -> name -> count: query parameters the operation does not define (ignored)
-            self.ignored: dict[str, Counter[str]] = {}
-
-    def ignore(self, op_key: str, names: list[str]) -> None:
-        with self._lock:
-            self.ignored.setdefault(op_key, Counter()).update(names)
-
-    def record(self, key: str, status: int | None, tokens: int = 0, fault: str | None = None) -> None:
-        with self._lock:
-            self.total_requests += 1
-            self.requests[key] += 1
-            if tokens:
-                self.total_tokens += tokens
-                self.tokens[key] += tokens
-            if status is not None:
-                self.status[str(status)] += 1
-                if status == 403 and fault == "block":
-                    self.blocks += 1
-            if fault in KINDS:
-                self.faults[fault] += 1
-
-    def snapshot(self) -> dict:
-        with self._lock:
-            return {"total_requests": self.total_requests, "total_tokens": self.total_tokens,
-                    "requests": dict(self.requests), "tokens": dict(self.tokens), "status": dict(self.status),
-                    "blocks": self.blocks, "faults": dict(self.faults),
-                    "ignored_params": {k: dict(v) for k, v in self.ignored.items()}}
 
 
 class App:
     def __init__(self, scale: str = "small", seed: int = 1, token: str = "sandbox-token", burst: int | None = None,
                  daily_tokens: int | None = None, latency_ms: int = 0, fault_rate: float = 0.0,
-                 faults: tuple[str, ...] = KINDS, oauth_ttl: float = 3599, options: dict | None = None) -> None:
+                 faults: tuple[str, ...] = KINDS, oauth_ttl: float = 3599,
+                 options: dict[str, Any] | None = None) -> None:
         self.scale, self.seed, self.token = scale, seed, token
         self.clock = SimClock()
         self.options = Options(options)          # spec-open behaviours (options.OPTIONS)
@@ -72,24 +34,24 @@ class App:
 
     def prewarm(self, entities: tuple[str, ...]) -> None:
         """Materialize and serialize whole v2 tables up front, so a benchmark's first pass reads cached bytes."""
-        from . import render
-        from .respond import cached
         st = self.store
         for name in entities:
             t = st.table(name)
-            rnd = lambda rec, n=name: render.v2_bytes(n, rec, st.cf, st.gen)
-            for i in range(1, t.n + 1):
-                cached(t, i, "v2", rnd)
 
-    def configure(self, cfg: dict) -> dict:
+            def render(rec: Record, name: str = name) -> bytes:
+                return v2_bytes(name, rec, st.cf, st.gen)
+            for i in range(1, t.n + 1):
+                cached(t, i, "v2", render)
+
+    def configure(self, cfg: dict[str, Any]) -> dict[str, Any]:
         """POST /_sandbox/config: any of burst, daily_tokens, fault_rate, faults, latency_ms, latency_spike_ms,
         oauth_ttl, options ({name: value}); returns the effective configuration."""
         if "options" in cfg:            # first: a bad option value changes nothing
             self.options.update(dict(cfg["options"] or {}))
         if "burst" in cfg:
-            self.limits.configure(burst=cfg["burst"])
+            self.limits.set_burst(cfg["burst"])
         if "daily_tokens" in cfg:       # a new budget starts from zero usage
-            self.limits.configure(daily_tokens=cfg["daily_tokens"])
+            self.limits.set_daily_tokens(cfg["daily_tokens"])
         if "fault_rate" in cfg:
             self.faults.rate = float(cfg["fault_rate"] or 0.0)
         if "faults" in cfg:
@@ -105,7 +67,7 @@ class App:
             self.auth.oauth_ttl = float(cfg["oauth_ttl"])
         return self.config()
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         return {"burst": self.limits.burst, "daily_tokens": self.limits.daily_tokens,
                 "daily_tokens_used": self.limits.used, "fault_rate": self.faults.rate,
                 "faults": list(self.faults.kinds), "latency_ms": self.faults.latency_ms,

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from typing import Any
 
 from .app import App
-from .faults import KINDS
+from .edge.faults import KINDS
+from .edge.server import SandboxServer
 from .options import OPTIONS, cli_value, coerce
-from .server import SandboxServer
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,9 +37,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_options(p: argparse.ArgumentParser, pairs: list[str]) -> dict:
+def parse_options(p: argparse.ArgumentParser, pairs: list[str]) -> dict[str, Any]:
     """--option NAME=VALUE pairs as {name: value}; a bad name or value is a usage error."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         try:
@@ -69,7 +69,3 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.server_close()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Option:
     name: str
-    choices: tuple          # the allowed values; `int` stands for any positive integer
+    choices: tuple[object, ...]   # the allowed values; `int` stands for any positive integer
     default: object
     why: str                # what the spec leaves open
 
@@ -67,18 +67,18 @@ class Options:
     time_filter: str
     mail_thread_order: str
 
-    def __init__(self, values: dict | None = None) -> None:
+    def __init__(self, values: dict[str, object] | None = None) -> None:
         for name, opt in OPTIONS.items():
             setattr(self, name, opt.default)
         self.update(values or {})
 
-    def update(self, values: dict) -> None:
+    def update(self, values: dict[str, object]) -> None:
         """Validate every value first, so a bad one changes nothing."""
         checked = {name: coerce(name, v) for name, v in values.items()}
         for name, v in checked.items():
             setattr(self, name, v)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in OPTIONS}
 
 

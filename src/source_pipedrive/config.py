@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .http.auth import TOKEN_URL
 from .http.urls import is_loopback
 from .timeutil import parse_datetime
 
 DEFAULT_BASE_URL = "https://api.pipedrive.com"
-# OAuth token endpoint, [RD-OAUTH] https://pipedrive.readme.io/docs/marketplace-oauth-authorization
-OAUTH_TOKEN_URL = "https://oauth.pipedrive.com/oauth/token"
+OAUTH_TOKEN_URL = TOKEN_URL  # Pipedrive's OAuth token endpoint [RD-OAUTH]
 DEFAULT_WORKERS = 3
 MAX_WORKERS = 8
+LEGACY_FIELD = "Accepted for configs written for Airbyte's Pipedrive connector; migrated to {}."
+
+
+def _secret(title: str, order: int) -> dict[str, Any]:
+    """A secret string field of the OAuth credentials."""
+    return {"title": title, "type": "string", "airbyte_secret": True, "order": order}
+
 
 SPEC: dict[str, Any] = {
     "documentationUrl": "https://github.com/source-pipedrive/source-pipedrive#readme",
@@ -61,13 +69,14 @@ SPEC: dict[str, Any] = {
                         "required": ["auth_type", "client_id", "client_secret", "refresh_token"],
                         "properties": {
                             "auth_type": {"type": "string", "const": "oauth2", "order": 0},
-                            "client_id": {"title": "Client ID", "type": "string", "airbyte_secret": True, "order": 1},
-                            "client_secret": {"title": "Client secret", "type": "string", "airbyte_secret": True, "order": 2},
-                            "refresh_token": {"title": "Refresh token", "type": "string", "airbyte_secret": True, "order": 3},
-                            "access_token": {"title": "Access token", "type": "string", "airbyte_secret": True, "order": 4},
+                            "client_id": _secret("Client ID", 1),
+                            "client_secret": _secret("Client secret", 2),
+                            "refresh_token": _secret("Refresh token", 3),
+                            "access_token": _secret("Access token", 4),
                             "token_expiry_date": {
                                 "title": "Access token expiry",
-                                "description": "When the access token expires (RFC 3339). Kept up to date by the connector.",
+                                "description": "When the access token expires (RFC 3339). "
+                                "Kept up to date by the connector.",
                                 "type": "string",
                                 "format": "date-time",
                                 "order": 5,
@@ -78,7 +87,8 @@ SPEC: dict[str, Any] = {
             },
             "start_date": {
                 "title": "Start date",
-                "description": "Only records updated at or after this instant (RFC 3339, UTC). Leave empty for all history.",
+                "description": "Only records updated at or after this instant (RFC 3339, UTC). "
+                "Leave empty for all history.",
                 "type": "string",
                 "format": "date-time",
                 "pattern": r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$",
@@ -95,7 +105,7 @@ SPEC: dict[str, Any] = {
             },
             "api_token": {
                 "title": "API token (Airbyte connector shape)",
-                "description": "Accepted for configs written for Airbyte's Pipedrive connector; migrated to credentials.",
+                "description": LEGACY_FIELD.format("credentials"),
                 "type": "string",
                 "airbyte_secret": True,
                 "airbyte_hidden": True,
@@ -103,14 +113,14 @@ SPEC: dict[str, Any] = {
             },
             "replication_start_date": {
                 "title": "Start date (Airbyte connector shape)",
-                "description": "Accepted for configs written for Airbyte's Pipedrive connector; migrated to start_date.",
+                "description": LEGACY_FIELD.format("start_date"),
                 "type": "string",
                 "airbyte_hidden": True,
                 "order": 11,
             },
             "authorization": {
                 "title": "Authorization (Airbyte connector shape)",
-                "description": "Accepted for configs written for Airbyte's Pipedrive connector; migrated to credentials.",
+                "description": LEGACY_FIELD.format("credentials"),
                 "type": "object",
                 "airbyte_hidden": True,
                 "order": 12,
@@ -131,6 +141,17 @@ SPEC: dict[str, Any] = {
                 "maximum": MAX_WORKERS,
                 "default": DEFAULT_WORKERS,
                 "order": 3,
+            },
+            "max_daily_token_share": {
+                "title": "Share of the daily API budget",
+                "description": "The company's daily API token budget is shared by all its integrations. With a "
+                "value x (0 < x <= 1), a read stops cleanly, to resume after the daily refill, once the tokens "
+                "left today would fall below (1 - x) of the company's limit. Empty: no cap.",
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 1,
+                "examples": [0.5],
+                "order": 4,
             },
         },
     },
@@ -190,6 +211,7 @@ class Config:
     num_workers: int
     raw: Mapping[str, Any]  # the migrated config, for CONTROL messages; holds secrets, never log it
     migrated: bool = False  # written for Airbyte's connector: `read` hands the new shape to the platform
+    max_token_share: float | None = None  # max_daily_token_share
 
 
 def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
@@ -204,10 +226,22 @@ def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
     workers = raw.get("num_workers", DEFAULT_WORKERS)
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise ConfigError(f"Config field 'num_workers' must be an integer from 1 to {MAX_WORKERS}.")
-    return Config(credentials, base_url, start_date, workers, raw, migrated=raw != original)
+    share = _parse_share(raw.get("max_daily_token_share"))
+    return Config(credentials, base_url, start_date, workers, raw, migrated=raw != original, max_token_share=share)
 
 
-def migrate_legacy_config(raw: dict) -> dict:
+def _parse_share(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(
+            f"Config field 'max_daily_token_share' must be a number above 0 and at most 1 (e.g. 0.5), "
+            f"got {str(value)[:20]!r}."
+        )
+    return float(value)
+
+
+def migrate_legacy_config(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Accept configs written for Airbyte's connector: top-level `api_token` and
     `replication_start_date`, or its `authorization` object (auth_type "Token" or "Client")."""
     raw = dict(raw)
@@ -257,7 +291,7 @@ def _parse_base_url(value: Any) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
-def _require_str(obj: Mapping, key: str, where: str) -> str:
+def _require_str(obj: Mapping[str, Any], key: str, where: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"Config field '{where}.{key}' is required and must be a non-empty string.")

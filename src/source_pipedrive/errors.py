@@ -72,6 +72,13 @@ class BlockedError(TransientError):
 class RateLimitExhausted(TransientError):
     """The daily budget is spent; `resets_at` is when Pipedrive refills it (server midnight)."""
 
-    def __init__(self, message: str, *, resets_at: datetime | None = None, **kwargs):
-        super().__init__(message, **kwargs)
+    def __init__(
+        self,
+        message: str,
+        *,
+        resets_at: datetime | None = None,
+        internal: str | None = None,
+        stream: str | None = None,
+    ):
+        super().__init__(message, internal=internal, stream=stream)
         self.resets_at = resets_at

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .http import Client, Paging, cursor_pages, keyset_pages, offset_pages, single_page
+from .http.wire import JsonObject
 from .state import StreamState
 from .streams import Part, Stream
 from .timeutil import format_rfc3339, format_v1, parse_datetime
@@ -21,6 +22,7 @@ from .timeutil import format_rfc3339, format_v1, parse_datetime
 # /v1/recents serves only about the last 30 days whatever since_timestamp asks ([PEER-RECENTS]);
 # keep a day of margin so a window at the edge never loses its oldest changes.
 RECENTS_WINDOW = timedelta(days=29)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 Warn = Callable[[str], None]
 
@@ -29,71 +31,176 @@ Warn = Callable[[str], None]
 class Batch:
     """Records of one page and the state that covers them (emitted after them)."""
 
-    records: list[dict]
-    state: dict
+    records: list[JsonObject]
+    state: JsonObject
 
 
 def read_stream(client: Client, stream: Stream, state: StreamState, start_date: datetime | None,
                 should_stop: Callable[[], bool] = lambda: False, warn: Warn | None = None) -> Iterator[Batch]:
-    """Yield Batches for every part of the stream, in order; state advances page by page."""
+    """Yield Batches for every part of the stream; state advances page by page.
+
+    Parts furthest behind go first (no cursor yet, then the oldest), so a daily budget that runs
+    out mid-stream does not starve the same part every day; a full refresh skips the parts a
+    previous, interrupted read already finished.
+    """
     warn = _once(warn)
     if stream.recents_item and state.incremental:
         yield from _read_recents_or_list(client, stream, state, start_date, warn)
     else:
-        seen: set[Any] | None = set() if len(stream.parts(state.incremental)) > 1 and not stream.incremental else None
-        for part in stream.parts(state.incremental):
-            since = state.cursor_for(part.name) or start_date
-            state.parts.setdefault(part.name, None)
-            cap: datetime | None = None
-            for records in _pages(client, stream, part, since, warn):
-                if seen is not None:  # a listing whose parts overlap (a mail thread in two folders)
-                    records = _first_time(stream, records, seen)
-                newest = _max_cursor(stream, records)
-                if stream.since_param_of(part) is None and newest is not None:
-                    # Filtered on our side: a record updated behind us mid-read may be older than the
-                    # newest seen, so the cursor never passes the server's time at the read's start.
-                    cap = cap or client.server_now()
-                    newest = min(newest, cap) if cap is not None else newest
-                state.advance(part.name, newest)
-                yield Batch(records, state.to_json())
+        parts = [p for p in stream.parts(state.incremental) if state.incremental or p.name not in state.done]
+        parts.sort(key=lambda p: (state.cursor_for(p.name) is not None, state.cursor_for(p.name) or _EPOCH))
+        all_parts = stream.parts(state.incremental)
+        # Parts that list one endpoint (mail folders, goal kinds) may overlap: each record once per read.
+        seen: set[Any] | None = set() if len(all_parts) > 1 and len({p.path for p in all_parts}) == 1 else None
+        for part in parts:
+            for batch in _read_part(client, stream, part, state, start_date, seen, warn):
+                yield batch
                 if should_stop():
                     return
-    state.complete = True
+            if not state.incremental and len(parts) > 1:
+                state.done.add(part.name)
+                yield Batch([], state.to_json())  # a stop before the next part's first page keeps this part
+    state.finish(client.server_now())
     yield Batch([], state.to_json())
 
 
-def _pages(client: Client, stream: Stream, part: Part, since: datetime | None, warn: Warn) -> Iterator[list[dict]]:
-    """The part's records page by page, already filtered to cursor >= since."""
-    params: dict[str, Any] = stream.query(part)
+def _read_part(client: Client, stream: Stream, part: Part, state: StreamState, start_date: datetime | None,
+               seen: set[Any] | None, warn: Warn) -> Iterator[Batch]:
+    since = state.cursor_for(part.name) or start_date
+    state.parts.setdefault(part.name, None)
+    tracker = _CursorTracker(stream, part, client)
+    for records in _pages(client, stream, part, since, warn):
+        if seen is not None:  # a listing whose parts overlap (a mail thread in two folders)
+            records = _first_time(stream, records, seen)
+        state.advance(part.name, tracker.page(records))
+        yield Batch(records, state.to_json())
+    state.advance(part.name, tracker.held)
+
+
+class _CursorTracker:
+    """How far a part's cursor may advance after each page.
+
+    With a server-side filter: to the newest cursor delivered (the next read asks updated_since
+    from there, inclusive). Filtered on our side, the list is read whole every time, so the cursor
+    marks the last instant known to be fully read: never past the server's time at the part's start
+    (a record updated behind us mid-read has a later time than that), and, for a list not sorted by
+    the cursor (archived leads, in creation order), only once the whole list has been read.
+    """
+
+    def __init__(self, stream: Stream, part: Part, client: Client) -> None:
+        self.stream, self.client = stream, client
+        self.client_side = stream.since_param_of(part) is None
+        self.ordered = stream.sorted_by_cursor(part) and stream.newest_first is None
+        self.cap: datetime | None = None
+        self.held: datetime | None = None
+
+    def page(self, records: list[JsonObject]) -> datetime | None:
+        newest = _max_cursor(self.stream, records)
+        if not self.client_side or newest is None:
+            return newest
+        if self.cap is None:
+            now = self.client.server_now()
+            self.cap = now - timedelta(microseconds=1) if now is not None else newest
+        newest = min(newest, self.cap)
+        if self.ordered:
+            return newest
+        self.held = newest if self.held is None else max(self.held, newest)
+        return None
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """One part's listing as the pagers need it: where, which query, which time filter."""
+
+    client: Client
+    stream: Stream
+    part: Part
+    params: dict[str, Any]
+    since: datetime | None
+    since_param: str | None
+    warn: Warn
+
+
+def _keyset(ls: _Listing) -> Iterator[list[JsonObject]]:
+    if ls.since_param is None:  # no filter on this endpoint: plain offsets
+        return _offset(ls)
+    return (p.records for p in keyset_pages(
+        ls.client, ls.part.path, ls.params, since_param=ls.since_param, since=ls.since,
+        cursor_of=_cursor_of(ls.stream), key_of=_key_of(ls.stream), limit=ls.stream.page_size, warn=ls.warn))
+
+
+def _cursor(ls: _Listing) -> Iterator[list[JsonObject]]:
+    return (p.records for p in cursor_pages(ls.client, ls.part.path, _filtered(ls), limit=ls.stream.page_size))
+
+
+def _offset(ls: _Listing) -> Iterator[list[JsonObject]]:
+    return (p.records for p in offset_pages(ls.client, ls.part.path, _filtered(ls), limit=ls.stream.page_size,
+                                            overlap=ls.part.overlap, key_of=_key_of(ls.stream), warn=ls.warn))
+
+
+def _single(ls: _Listing) -> Iterator[list[JsonObject]]:
+    return (_unwrap(ls.stream, p.body, p.records) for p in single_page(ls.client, ls.part.path, _filtered(ls)))
+
+
+def _filtered(ls: _Listing) -> dict[str, Any]:
+    if ls.since_param and ls.since is not None:
+        return {**ls.params, ls.since_param: format_rfc3339(ls.since)}
+    return ls.params
+
+
+# Each paging style's pager, looked up by the stream table's Paging value.
+PAGERS: dict[Paging, Callable[[_Listing], Iterator[list[JsonObject]]]] = {
+    Paging.CURSOR: _cursor, Paging.OFFSET: _offset, Paging.KEYSET: _keyset, Paging.NONE: _single,
+}
+
+
+def _pages(client: Client, stream: Stream, part: Part, since: datetime | None,
+           warn: Warn) -> Iterator[list[JsonObject]]:
+    """The part's records page by page, already filtered to cursor >= since (strictly after it
+    when filtered on our side), stopping early where the list comes newest first."""
     since_param = stream.since_param_of(part)
     paging = stream.paging_of(part)
-    key_of = _key_of(stream)
-    if paging is Paging.KEYSET and since_param:
-        pages = (p.records for p in keyset_pages(
-            client, part.path, params, since_param=since_param, since=since, cursor_of=_cursor_of(stream),
-            key_of=key_of, limit=stream.page_size, warn=warn))
-    else:
-        if since_param and since is not None:
-            params[since_param] = format_rfc3339(since)
-        if paging is Paging.CURSOR:
-            pages = (p.records for p in cursor_pages(client, part.path, params, limit=stream.page_size))
-        elif paging is Paging.OFFSET:
-            pages = (p.records for p in offset_pages(client, part.path, params, limit=stream.page_size,
-                                                     overlap=part.overlap, key_of=key_of, warn=warn))
-        else:
-            pages = (_unwrap(stream, p.body, p.records) for p in single_page(client, part.path, params))
+    newest_first = stream.newest_first_query(part) if since is not None else None
+    query = newest_first if newest_first is not None else stream.query(part)
+    pages = PAGERS[paging](_Listing(client, stream, part, query, since, since_param, warn))
+    order = _NewestFirst(stream) if newest_first is not None else None
     for records in pages:
         records = _objects(stream, records, part, warn)
-        if since is not None and stream.cursor:
-            kept = _since(stream, records, since)
-            if since_param and len(kept) < len(records) and paging is not Paging.KEYSET:
-                warn(f"GET {part.path}: the server ignored {since_param} (it sent records older than "
-                     "the value sent); filtering on our side")
-            records = kept
-        yield records
+        if since is None or not stream.cursor:
+            yield records
+            continue
+        # Filtered on our side, the cursor is an instant fully read (see _CursorTracker): strictly after it.
+        kept = _since(stream, records, since, strict=since_param is None)
+        if since_param and len(kept) < len(records) and paging is not Paging.KEYSET:
+            warn(f"GET {part.path}: the server ignored {since_param} (it sent records older than "
+                 "the value sent); filtering on our side")
+        yield kept
+        if order is not None and order.reached(records, since, warn, part.path):
+            return  # newest first and past the cursor: everything after is older
 
 
-def _unwrap(stream: Stream, body: dict, records: list[dict]) -> list[dict]:
+class _NewestFirst:
+    """Checks, page by page, that a list read newest first really comes newest first; says when the
+    cursor has been reached. A list in another order is read to its end (correct, only dearer)."""
+
+    def __init__(self, stream: Stream) -> None:
+        self.cursor_of = _cursor_of(stream)
+        self.last: datetime | None = None
+        self.sorted = True
+
+    def reached(self, records: list[JsonObject], since: datetime, warn: Warn, path: str) -> bool:
+        for value in (self.cursor_of(r) for r in records):
+            if value is None:
+                continue
+            if self.last is not None and value > self.last:
+                if self.sorted:
+                    warn(f"GET {path}: the list is not newest first; reading it to the end")
+                self.sorted = False
+            self.last = value
+        return self.sorted and self.last is not None and self.last <= since
+
+
+def _unwrap(stream: Stream, body: JsonObject, records: list[JsonObject]) -> list[JsonObject]:
     """A list one level down (data.goals), or the records as they came."""
     if not stream.records_key:
         return records
@@ -102,7 +209,7 @@ def _unwrap(stream: Stream, body: dict, records: list[dict]) -> list[dict]:
     return inner if isinstance(inner, list) else []
 
 
-def _objects(stream: Stream, records: list, part: Part, warn: Warn) -> list[dict]:
+def _objects(stream: Stream, records: list[Any], part: Part, warn: Warn) -> list[JsonObject]:
     """Only JSON objects are records; anything else is reported, never emitted."""
     if all(isinstance(r, dict) for r in records):
         return records
@@ -110,7 +217,7 @@ def _objects(stream: Stream, records: list, part: Part, warn: Warn) -> list[dict
     return [r for r in records if isinstance(r, dict)]
 
 
-def _first_time(stream: Stream, records: list[dict], seen: set[Any]) -> list[dict]:
+def _first_time(stream: Stream, records: list[JsonObject], seen: set[Any]) -> list[JsonObject]:
     out = []
     for r in records:
         key = r.get(stream.primary_key)
@@ -130,7 +237,7 @@ def _read_recents_or_list(client: Client, stream: Stream, state: StreamState, st
     """
     since = state.cursor_for("main") or start_date
     server_now = client.server_now()
-    records: list[dict] | None = None
+    records: list[JsonObject] | None = None
     if since is not None and (server_now is None or server_now - since < RECENTS_WINDOW):
         params = {"since_timestamp": format_v1(since), "items": stream.recents_item}
         records = []
@@ -148,7 +255,7 @@ def _read_recents_or_list(client: Client, stream: Stream, state: StreamState, st
     yield Batch(records, state.to_json())
 
 
-def _recent_records(stream: Stream, items: list, warn: Warn) -> Iterator[dict]:
+def _recent_records(stream: Stream, items: list[Any], warn: Warn) -> Iterator[JsonObject]:
     """The records inside /v1/recents items: `data` is an object per the spec, but servers also
     send a one-element list ([PEER-RECENTS-LIST]); anything else is skipped."""
     for item in items:
@@ -163,31 +270,33 @@ def _recent_records(stream: Stream, items: list, warn: Warn) -> Iterator[dict]:
             warn(f"GET /v1/recents: skipped a '{stream.recents_item}' item whose data is a {type(data).__name__}")
 
 
-def _cursor_of(stream: Stream) -> Callable[[dict], datetime | None]:
+def _cursor_of(stream: Stream) -> Callable[[JsonObject], datetime | None]:
     key, fallback = stream.cursor, stream.cursor_fallback
+    # The ignores: a stream without a cursor (key None) is looked up as None, which no record holds,
+    # so every value is None; its callers never rely on a cursor there.
     if fallback is None:
         return lambda r: parse_datetime(r.get(key))  # type: ignore[arg-type]
     return lambda r: parse_datetime(r.get(key) or r.get(fallback))  # type: ignore[arg-type]
 
 
-def _key_of(stream: Stream) -> Callable[[dict], Any]:
+def _key_of(stream: Stream) -> Callable[[JsonObject], Any]:
     key = stream.primary_key
     return lambda r: r.get(key)
 
 
-def _since(stream: Stream, records: list[dict], since: datetime) -> list[dict]:
-    """Client-side cursor filter, inclusive like the API's updated_since; a record without any
-    cursor value is kept (nothing proves it unchanged)."""
+def _since(stream: Stream, records: list[JsonObject], since: datetime, *, strict: bool = False) -> list[JsonObject]:
+    """Client-side cursor filter, inclusive like the API's updated_since (or strictly after); a record
+    without any cursor value is kept (nothing proves it unchanged)."""
     cursor_of = _cursor_of(stream)
     out = []
     for r in records:
         value = cursor_of(r)
-        if value is None or value >= since:
+        if value is None or value > since or (value == since and not strict):
             out.append(r)
     return out
 
 
-def _max_cursor(stream: Stream, records: list[dict]) -> datetime | None:
+def _max_cursor(stream: Stream, records: list[JsonObject]) -> datetime | None:
     if not stream.cursor or not records:
         return None
     cursor_of = _cursor_of(stream)

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .schemas import base_schema
 from .schemas.dsl import ADDRESS_PARTS, BOOL_N, DATE_N, INT_N, NUM_N, STR_N, TIME_N, Schema, arr, obj
-
-# Where each stream's custom fields are described. Leads have no fields of their own: they inherit
-# the deal custom fields, and /v1/leadFields lists them v1-style (key/name/field_type/edit_flag) ([RD-CF]).
-FIELD_ENDPOINTS: Mapping[str, str] = {
-    "deals": "/api/v2/dealFields",
-    "persons": "/api/v2/personFields",
-    "organizations": "/api/v2/organizationFields",
-    "products": "/api/v2/productFields",
-    "leads": "/v1/leadFields",
-}
-V1_STREAMS = frozenset({"leads"})  # custom values at the top level, v1-shaped ([SPEC-v1] GET /leads)
+from .streams import STREAMS_BY_NAME, ApiVersion
 
 _HASH = re.compile(r"[0-9a-f]{40}")  # custom field keys are 40-character hex hashes ([RD-CF])
 _MAX_OPTIONS_TEXT = 500  # enum/set may have 10,000 options ([RD-CF]); keep descriptions readable
+
+# An option's id: an integer for custom fields, a string for some built-in ones ([SPEC-v2] *Fields);
+# None only if an option came without one (kept as sent).
+OptionId = int | str | None
 
 
 @dataclass(frozen=True)
@@ -31,48 +25,63 @@ class CustomField:
     key: str
     name: str
     field_type: str
-    options: tuple[tuple[int | str, str], ...] = ()
+    options: tuple[tuple[OptionId, str], ...] = ()
 
 
-def _options(raw: Any) -> tuple[tuple[int | str, str], ...]:
-    return tuple((o.get("id"), str(o.get("label") or "")) for o in raw or () if isinstance(o, dict))
+@dataclass(frozen=True)
+class _FieldKeys:
+    """How one API version's *Fields items name a field, and which items are custom fields."""
+
+    key: str
+    name: str
+    is_custom: Callable[[Mapping[str, Any]], bool]
 
 
-def parse_v2_fields(items: Iterable[Mapping[str, Any]]) -> list[CustomField]:
-    """Custom fields of a v2 *Fields response (field_code/field_name; is_custom_field marks custom ones)."""
-    return [
-        CustomField(
-            str(i["field_code"]),
-            str(i.get("field_name") or i["field_code"]),
-            str(i.get("field_type") or ""),
-            _options(i.get("options")),
-        )
-        for i in items
-        if i.get("is_custom_field") is True and i.get("field_code")
-    ]
+def _is_v2_custom(item: Mapping[str, Any]) -> bool:
+    """v2 items (field_code/field_name): is_custom_field marks the custom ones ([SPEC-v2])."""
+    return item.get("is_custom_field") is True and bool(item.get("field_code"))
 
 
-def parse_v1_fields(items: Iterable[Mapping[str, Any]]) -> list[CustomField]:
-    """Custom fields of a v1 *Fields response: edit_flag true ([SPEC-v1]) and a 40-hex key.
+def _is_v1_custom(item: Mapping[str, Any]) -> bool:
+    """v1 items (key/name): custom fields are editable ([SPEC-v1] edit_flag) with a 40-hex key.
 
     The hash test drops editable built-ins and Contact Sync fields with readable keys ([RD-CF]),
     which the base schemas already declare.
     """
+    return item.get("edit_flag") is True and bool(_HASH.fullmatch(str(item.get("key") or "")))
+
+
+_FIELD_KEYS: Mapping[ApiVersion, _FieldKeys] = {
+    "v2": _FieldKeys("field_code", "field_name", _is_v2_custom),
+    "v1": _FieldKeys("key", "name", _is_v1_custom),
+}
+
+
+def _options(raw: Any) -> tuple[tuple[OptionId, str], ...]:
+    return tuple((o.get("id"), str(o.get("label") or "")) for o in raw or () if isinstance(o, dict))
+
+
+def parse_fields(api_version: ApiVersion, items: Iterable[Mapping[str, Any]]) -> list[CustomField]:
+    """The custom fields in the records of a *Fields list that speaks `api_version` (a stream's
+    `field_list.api_version`)."""
+    keys = _FIELD_KEYS[api_version]
     return [
         CustomField(
-            str(i["key"]),
-            str(i.get("name") or i["key"]),
+            str(i[keys.key]),
+            str(i.get(keys.name) or i[keys.key]),
             str(i.get("field_type") or ""),
             _options(i.get("options")),
         )
         for i in items
-        if i.get("edit_flag") is True and _HASH.fullmatch(str(i.get("key") or ""))
+        if keys.is_custom(i)
     ]
 
 
-def parse_fields(stream: str, items: Iterable[Mapping[str, Any]]) -> list[CustomField]:
-    """Parse the response of FIELD_ENDPOINTS[stream] in the version that endpoint speaks."""
-    return parse_v1_fields(items) if stream in V1_STREAMS else parse_v2_fields(items)
+def _values_at_top_level(stream: str) -> bool:
+    """Whether the stream's custom values sit at the top level of its records, v1-shaped ([SPEC-v1]
+    GET /leads), rather than under v2 `custom_fields`: a stream with a field list whose records are v1."""
+    row = STREAMS_BY_NAME.get(stream)
+    return row is not None and row.field_list is not None and row.api_version == "v1"
 
 
 def _describe(field: CustomField, part: str = "") -> dict[str, Any]:
@@ -176,7 +185,7 @@ def stream_schema(stream: str, fields: Iterable[CustomField]) -> Schema:
     schema = base_schema(stream)
     fields = list(fields)
     props = schema["properties"]
-    if stream in V1_STREAMS:
+    if _values_at_top_level(stream):
         for f in fields:
             for key, sub in v1_value_properties(f).items():
                 props.setdefault(key, sub)  # never shadow a documented property
@@ -187,11 +196,9 @@ def stream_schema(stream: str, fields: Iterable[CustomField]) -> Schema:
 
 
 __all__ = [
-    "FIELD_ENDPOINTS",
     "CustomField",
+    "OptionId",
     "parse_fields",
-    "parse_v1_fields",
-    "parse_v2_fields",
     "stream_schema",
     "v1_value_properties",
     "v2_value_schema",

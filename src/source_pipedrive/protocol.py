@@ -5,22 +5,25 @@ from __future__ import annotations
 import sys
 import time
 import traceback
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 import orjson
 
 from .errors import SourceError
+
+Message = dict[str, Any]  # one Airbyte message, or the payload inside one
+Data = dict[str, Any]  # a record's data, a stream state or a config: JSON objects passed through as they are
 
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def record(stream: str, data: dict, emitted_at: int) -> dict:
+def record(stream: str, data: Data, emitted_at: int) -> Message:
     return {"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": emitted_at}}
 
 
-def stream_state(stream: str, state: dict, record_count: int) -> dict:
+def stream_state(stream: str, state: Data, record_count: int) -> Message:
     return {
         "type": "STATE",
         "state": {
@@ -35,18 +38,19 @@ LEVELS = {"warning": "WARN", "warn": "WARN", "info": "INFO", "error": "ERROR", "
           "fatal": "FATAL", "trace": "TRACE", "critical": "FATAL"}
 
 
-def log(level: str, message: str) -> dict:
+def log(level: str, message: str) -> Message:
     return {"type": "LOG", "log": {"level": LEVELS.get(level.lower(), "INFO"), "message": message}}
 
 
-def stream_status(stream: str, status: str, *, rate_limited_until_ms: int | None = None) -> dict:
-    payload: dict[str, Any] = {"stream_descriptor": {"name": stream}, "status": status}
+def stream_status(stream: str, status: str, *, rate_limited_until_ms: int | None = None) -> Message:
+    payload: Message = {"stream_descriptor": {"name": stream}, "status": status}
     if rate_limited_until_ms is not None:
         payload["reasons"] = [{"type": "RATE_LIMITED", "rate_limited": {"quota_reset": rate_limited_until_ms}}]
-    return {"type": "TRACE", "trace": {"type": "STREAM_STATUS", "emitted_at": float(now_ms()), "stream_status": payload}}
+    trace = {"type": "STREAM_STATUS", "emitted_at": float(now_ms()), "stream_status": payload}
+    return {"type": "TRACE", "trace": trace}
 
 
-def error_trace(error: BaseException, *, stream: str | None = None) -> dict:
+def error_trace(error: BaseException, *, stream: str | None = None) -> Message:
     """One TRACE ERROR; a SourceError carries its failure_type, anything else is a system_error."""
     if isinstance(error, SourceError):
         message, failure_type, internal = error.message, error.failure_type, error.internal
@@ -54,7 +58,7 @@ def error_trace(error: BaseException, *, stream: str | None = None) -> dict:
     else:
         message = f"Unexpected error: {type(error).__name__}. This is a bug in source-pipedrive; please report it."
         failure_type, internal = "system_error", repr(error)
-    payload: dict[str, Any] = {"message": message, "failure_type": failure_type}
+    payload: Message = {"message": message, "failure_type": failure_type}
     if internal:
         payload["internal_message"] = internal
     if not isinstance(error, SourceError) or error.failure_type == "system_error":
@@ -64,7 +68,7 @@ def error_trace(error: BaseException, *, stream: str | None = None) -> dict:
     return {"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": float(now_ms()), "error": payload}}
 
 
-def control_config(config: dict) -> dict:
+def control_config(config: Data) -> Message:
     """CONTROL CONNECTOR_CONFIG: the platform persists the refreshed OAuth tokens it carries."""
     at = float(now_ms())
     return {
@@ -74,17 +78,12 @@ def control_config(config: dict) -> dict:
 
 
 class Writer:
-    """Writes messages as JSON lines; buffered, flushed per batch so a killed process loses no
-    line it has reported, and never a half line of one that follows."""
+    """Writes messages as JSON lines, each in one write and flushed, so a killed process loses no
+    line it has reported and never leaves half a line."""
 
     def __init__(self, out: IO[bytes] | None = None):
         self.out = out if out is not None else sys.stdout.buffer
 
-    def write(self, message: dict) -> None:
+    def write(self, message: Message) -> None:
         self.out.write(orjson.dumps(message) + b"\n")
-        self.out.flush()
-
-    def write_many(self, messages: Iterable[dict]) -> None:
-        dumps = orjson.dumps
-        self.out.write(b"".join(dumps(m) + b"\n" for m in messages))
         self.out.flush()

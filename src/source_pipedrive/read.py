@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from . import protocol
 from .config import Config, parse_config
@@ -27,10 +28,13 @@ from .errors import (
     StreamError,
     TransientError,
 )
+from .events import ConfigUpdated, Cost, Event, Listener, Notice, RateLimitWait, to_message
 from .extract import read_stream
-from .http import Cancelled
+from .http import Cancelled, Client
+from .http.wire import JsonObject
+from .protocol import Message
 from .session import open_client
-from .state import initial_state, parse_state
+from .state import StateBlob, StreamState, initial_state, parse_state, urgency
 from .streams import STREAMS_BY_NAME, Stream
 
 FATAL = (AuthError, RateLimitExhausted, BlockedError)
@@ -41,28 +45,43 @@ QUEUE_PAGES_PER_WORKER = 2
 class Job:
     stream: Stream
     incremental: bool
-    saved: dict | None
+    saved: StateBlob | None
 
 
 class _Abandoned(Exception):
     """The consumer stopped iterating; workers unwind quietly."""
 
 
-def read(config: dict | Config, catalog: Any, state: Any = None) -> Iterator[dict]:
+def read(config: JsonObject | Config, catalog: Any, state: Any = None, *,
+         on_event: Listener | None = None) -> Iterator[Message]:
+    """Airbyte messages of a read. Events (rate-limit waits, config updates, notices) become LOG and
+    CONTROL messages, or, with `on_event`, are handed to it as objects, in order with the messages."""
+    for item in _read(config, catalog, state):
+        if isinstance(item, dict):
+            yield item
+        elif on_event is not None:
+            on_event(item)
+        else:
+            message = to_message(item)
+            if message is not None:
+                yield message
+
+
+def _read(config: JsonObject | Config, catalog: Any, state: Any) -> Iterator[Message | Event]:
     cfg = config if isinstance(config, Config) else parse_config(config)
     states, warnings = parse_state(state)
     notes: list[str] = []
     jobs = plan(catalog, states, notes)
     for warning in warnings:
-        yield protocol.log("WARN", warning)
+        yield Notice("WARN", warning)
     for note in notes:
-        yield protocol.log("INFO", note)
+        yield Notice("INFO", note)
     if cfg.migrated:  # as Airbyte's config migrations do: the platform stores the new shape once
-        yield protocol.control_config(dict(cfg.raw))
+        yield ConfigUpdated(dict(cfg.raw))
     yield from _Run(cfg, jobs).messages()
 
 
-def plan(catalog: Any, states: dict[str, dict], notes: list[str] | None = None) -> list[Job]:
+def plan(catalog: Any, states: dict[str, StateBlob], notes: list[str] | None = None) -> list[Job]:
     """Validate the configured catalog; every problem names the stream and what is wrong.
 
     A stream configured `incremental` that has no cursor is read in full refresh, as Airbyte's CDK
@@ -79,7 +98,8 @@ def plan(catalog: Any, states: dict[str, dict], notes: list[str] | None = None) 
         stream = STREAMS_BY_NAME.get(name)
         if stream is None:
             known = ", ".join(sorted(STREAMS_BY_NAME))
-            raise CatalogError(f"The catalog names an unknown stream '{name[:80]}'. Known streams: {known}.", stream=name)
+            raise CatalogError(f"The catalog names an unknown stream '{name[:80]}'. Known streams: {known}.",
+                               stream=name)
         if name in seen:
             raise CatalogError(f"The catalog lists stream '{name}' twice.", stream=name)
         seen.add(name)
@@ -101,14 +121,17 @@ def plan(catalog: Any, states: dict[str, dict], notes: list[str] | None = None) 
         raise CatalogError("The configured catalog selects no stream.")
     if fallback and notes is not None:
         notes.append(f"Read in full refresh, having no cursor for incremental: {', '.join(fallback)}.")
-    return jobs
+    # Under a daily budget smaller than one pass, the same order every run would starve the last
+    # streams: those furthest behind go first (state.urgency).
+    return sorted(jobs, key=lambda job: urgency(job.saved))
 
 
 class _Run:
     def __init__(self, cfg: Config, jobs: list[Job]):
         self.cfg, self.jobs = cfg, jobs
-        self.out: queue.Queue = queue.Queue(maxsize=max(4, cfg.num_workers * QUEUE_PAGES_PER_WORKER))
-        self.todo: queue.Queue = queue.Queue()
+        self.out: queue.Queue[Sequence[Message | Event]] = queue.Queue(
+            maxsize=max(4, cfg.num_workers * QUEUE_PAGES_PER_WORKER))
+        self.todo: queue.Queue[tuple[Job, StreamState]] = queue.Queue()
         self.stop = threading.Event()
         self.abandoned = threading.Event()
         self.started: set[str] = set()
@@ -116,16 +139,14 @@ class _Run:
         self.failed: list[SourceError] = []
         self.lock = threading.Lock()
 
-    def messages(self) -> Iterator[dict]:
+    def messages(self) -> Iterator[Message | Event]:
         # States are parsed before any request, so a bad state fails before traffic.
         jobs = [(job, initial_state(job.stream, job.incremental, job.saved)) for job in self.jobs]
         client = open_client(
             self.cfg,
-            log=lambda level, msg: self._put([protocol.log(level, msg)]),
-            on_wait=lambda reason, seconds: self._put(
-                [protocol.log("INFO", f"rate-limit wait: {reason}, {seconds:.1f} s")]
-            ),
-            on_config=lambda new_config: self._put([protocol.control_config(new_config)]),
+            log=lambda level, msg: self._put([Notice(protocol.LEVELS.get(level.lower(), "INFO"), msg)]),
+            on_wait=lambda reason, seconds: self._put([RateLimitWait(reason, seconds)]),
+            on_config=lambda new_config: self._put([ConfigUpdated(new_config)]),
         )
         for item in jobs:
             self.todo.put(item)
@@ -147,6 +168,7 @@ class _Run:
                 w.join(timeout=5)
             client.close()
         yield from self._unstarted()
+        yield Cost(client.usage.report(), final=True)
         if self.fatal is not None:
             if isinstance(self.fatal, RateLimitExhausted):
                 self.fatal.message += (
@@ -162,16 +184,16 @@ class _Run:
             error.failure_type = first.failure_type
             raise error
 
-    def _put(self, batch: list[dict]) -> None:
+    def _put(self, batch: Sequence[Message | Event]) -> None:
         while True:
             try:
                 self.out.put(batch, timeout=0.1)
                 return
             except queue.Full:
                 if self.abandoned.is_set():
-                    raise _Abandoned()
+                    raise _Abandoned() from None
 
-    def _work(self, client) -> None:
+    def _work(self, client: Client) -> None:
         try:
             while not self.stop.is_set():
                 try:
@@ -182,21 +204,23 @@ class _Run:
         except _Abandoned:
             return
 
-    def _read_one(self, client, job: Job, state) -> None:
+    def _read_one(self, client: Client, job: Job, state: StreamState) -> None:
         name = job.stream.name
         with self.lock:
             self.started.add(name)
         self._put([protocol.stream_status(name, "STARTED")])
         running = False
         try:
-            warn = lambda message: self._put([protocol.log("WARN", message)])  # noqa: E731
+            def warn(message: str) -> None:
+                self._put([Notice("WARN", message)])
+
             for batch in read_stream(client, job.stream, state, self.cfg.start_date, self.stop.is_set, warn):
                 emitted_at = protocol.now_ms()
                 messages = [] if running else [protocol.stream_status(name, "RUNNING")]
                 running = True
                 messages.extend(protocol.record(name, r, emitted_at) for r in batch.records)
                 messages.append(protocol.stream_state(name, batch.state, len(batch.records)))
-                self._put(messages)
+                self._put([*messages, Cost(client.usage.report())])
             if self.stop.is_set() and not state.complete:
                 self._put([protocol.stream_status(name, "INCOMPLETE", **self._reason())])
             else:
@@ -222,18 +246,18 @@ class _Run:
             self.failed.append(wrapped)
             self._put([protocol.error_trace(error, stream=name), protocol.stream_status(name, "INCOMPLETE")])
 
-    def _stop_all(self, client) -> None:
+    def _stop_all(self, client: Client) -> None:
         """Stop every worker after its page, and wake those waiting on the rate limiter: a sync
         that has failed sends nothing more (a blocked or exhausted token must stay quiet)."""
         self.stop.set()
         client.limiter.cancel()
 
-    def _reason(self) -> dict:
+    def _reason(self) -> dict[str, int]:
         if isinstance(self.fatal, RateLimitExhausted) and self.fatal.resets_at is not None:
             return {"rate_limited_until_ms": int(self.fatal.resets_at.timestamp() * 1000)}
         return {}
 
-    def _unstarted(self) -> Iterator[dict]:
+    def _unstarted(self) -> Iterator[Message]:
         for job in self.jobs:
             if job.stream.name not in self.started:
                 yield protocol.stream_status(job.stream.name, "INCOMPLETE", **self._reason())

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import os
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from .config import ApiToken, Config
 from .errors import ConfigError
 from .http import ApiTokenAuth, Client, OAuth2Auth
+from .http.auth import RefreshedTokens
+from .http.client import Auth
 
 
 def open_client(
@@ -16,22 +19,21 @@ def open_client(
     *,
     log: Callable[[str, str], None] | None = None,
     on_wait: Callable[[str, float], None] | None = None,
-    on_config: Callable[[dict], None] | None = None,
+    on_config: Callable[[dict[str, Any]], None] | None = None,
     max_retries: int = 5,
 ) -> Client:
     """`on_config(new_config)` receives the whole config with refreshed OAuth tokens, for a
     CONTROL message: the platform persists it, so the next sync starts with the new tokens."""
     timeout = request_timeout()
     creds = cfg.credentials
+    auth: Auth
     if isinstance(creds, ApiToken):
         auth = ApiTokenAuth(creds.token)
     else:
-        def refreshed(tokens: dict) -> None:
+        def refreshed(tokens: RefreshedTokens) -> None:
             if on_config is not None:
                 new_config = copy.deepcopy(dict(cfg.raw))
-                new_config.setdefault("credentials", {}).update(
-                    {k: v for k, v in tokens.items() if k in ("access_token", "refresh_token", "token_expiry_date")}
-                )
+                new_config.setdefault("credentials", {}).update(tokens)
                 on_config(new_config)
 
         auth = OAuth2Auth(
@@ -48,7 +50,7 @@ def open_client(
     # config sets base_url explicitly.
     follow = not isinstance(creds, ApiToken) and not cfg.raw.get("base_url")
     return Client(cfg.base_url, auth, log=log, on_wait=on_wait, timeout=timeout, max_retries=max_retries,
-                  follow_api_domain=follow)
+                  follow_api_domain=follow, max_token_share=cfg.max_token_share)
 
 
 def request_timeout() -> float:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from .config import SPEC, Config, parse_config
 from .errors import AuthError, ScopeError, ServerError, SourceError, StreamError
-from .fields import parse_v1_fields, parse_v2_fields, stream_schema
-from .http import Client, cursor_pages, offset_pages
+from .fields import CustomField, parse_fields, stream_schema
+from .http import Client, pages
+from .protocol import Message
 from .read import read
 from .session import open_client
 from .streams import STREAMS, Stream
@@ -18,11 +20,11 @@ __all__ = ["spec", "check", "discover", "read", "catalog_entry"]
 Log = Callable[[str, str], None]
 
 
-def spec() -> dict:
+def spec() -> Message:
     return copy.deepcopy(SPEC)
 
 
-def check(config: dict, *, log: Log | None = None) -> dict:
+def check(config: dict[str, Any], *, log: Log | None = None) -> Message:
     """CONNECTION_STATUS payload. A bad token or config is FAILED with a clear message, never a crash.
 
     `GET /v1/users/me` costs 2 tokens ([SPEC-v1] x-token-cost) and proves the token and base URL.
@@ -45,7 +47,7 @@ def check(config: dict, *, log: Log | None = None) -> dict:
     return {"status": "SUCCEEDED", "message": f"Connected to {company} as user {me.get('id')}."}
 
 
-def discover(config: dict | Config, *, log: Log | None = None) -> dict:
+def discover(config: dict[str, Any] | Config, *, log: Log | None = None) -> Message:
     """The catalog, with each entity's custom fields typed from its *Fields endpoint."""
     cfg = config if isinstance(config, Config) else parse_config(config)
     client = open_client(cfg, log=log)
@@ -55,8 +57,8 @@ def discover(config: dict | Config, *, log: Log | None = None) -> dict:
         client.close()
 
 
-def catalog_entry(stream: Stream, fields: list | None = None) -> dict:
-    entry = {
+def catalog_entry(stream: Stream, fields: list[CustomField] | None = None) -> Message:
+    entry: Message = {
         "name": stream.name,
         "json_schema": stream_schema(stream.name, fields or []),
         "supported_sync_modes": ["full_refresh", "incremental"] if stream.incremental else ["full_refresh"],
@@ -69,15 +71,14 @@ def catalog_entry(stream: Stream, fields: list | None = None) -> dict:
     return entry
 
 
-def _custom_fields(client: Client, stream: Stream, log: Log | None) -> list:
-    if not stream.fields_path:
+def _custom_fields(client: Client, stream: Stream, log: Log | None) -> list[CustomField]:
+    """The stream's custom fields, read from its field list in the paging and version that list's row names."""
+    fields = stream.field_list
+    if fields is None:
         return []
     try:
-        if stream.fields_path.startswith("/api/v2/"):
-            items = [f for page in cursor_pages(client, stream.fields_path, {}) for f in page.records]
-            return parse_v2_fields(items)
-        items = [f for page in offset_pages(client, stream.fields_path, {}) for f in page.records]
-        return parse_v1_fields(items)
+        items = [f for page in pages(client, fields.path, fields.paging, limit=fields.page_size) for f in page.records]
+        return parse_fields(fields.api_version, items)
     except (ScopeError, StreamError) as error:
         # The stream stays discoverable; its custom fields are then untyped extras.
         if log:

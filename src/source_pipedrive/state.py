@@ -1,11 +1,15 @@
 """Per-stream state: what we emit, and every state shape we accept back.
 
 Our stream_state (version 1):
-    incremental:  {"version": 1, "mode": "incremental", "<cursor>": max, "parts": {"main": iso, ...}}
-    full refresh: {"version": 1, "mode": "full_refresh", "complete": false, "parts": {...}} while it runs,
-                  {"version": 1, "mode": "full_refresh", "complete": true} when done.
+    incremental:  {"version": 1, "mode": "incremental", "<cursor>": max, "parts": {"main": iso, ...},
+                   "complete": bool, "last_complete": iso}
+    full refresh: {"version": 1, "mode": "full_refresh", "complete": false, "parts": {...}, "done": [...]}
+                  while it runs, {"version": 1, "mode": "full_refresh", "complete": true} when done.
 Each part (deals: main, archived, deleted) keeps its own cursor, the greatest cursor value delivered;
 a read resumes with `updated_since` = that value (inclusive), so at most the boundary records repeat.
+A full refresh of a listing with several parts (mail threads' folders, goals) resumes after its `done`
+parts. `complete` says whether the stream's last read finished, `last_complete` (the server's time)
+when one last did: under a tight daily budget the streams furthest behind are read first.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from .timeutil import format_rfc3339, parse_datetime
 
 VERSION = 1
 
+StateBlob = dict[str, Any]  # one stream's stream_state, in any shape we accept (see parse_state)
+
 
 @dataclass
 class StreamState:
@@ -29,6 +35,13 @@ class StreamState:
     incremental: bool
     parts: dict[str, datetime | None] = field(default_factory=dict)
     complete: bool = False
+    done: set[str] = field(default_factory=set)  # full refresh: parts read whole in this round
+    last_complete: str | None = None  # when the stream last completed (server time, RFC 3339)
+
+    def finish(self, server_now: datetime | None) -> None:
+        self.complete, self.done = True, set()
+        if server_now is not None:
+            self.last_complete = format_rfc3339(server_now)
 
     def cursor_for(self, part: str) -> datetime | None:
         return self.parts.get(part)
@@ -41,30 +54,33 @@ class StreamState:
 
     def to_json(self) -> dict[str, Any]:
         mode = "incremental" if self.incremental else "full_refresh"
-        out: dict[str, Any] = {"version": VERSION, "mode": mode}
+        out: dict[str, Any] = {"version": VERSION, "mode": mode, "complete": self.complete}
+        if self.last_complete is not None:
+            out["last_complete"] = self.last_complete
         if not self.incremental and self.complete:
-            out["complete"] = True
             return out
         out["parts"] = {name: format_rfc3339(v) if v else None for name, v in sorted(self.parts.items())}
         if self.incremental:
             known = [v for v in self.parts.values() if v is not None]
             out[self.stream.cursor or "cursor"] = format_rfc3339(max(known)) if known else None
-        else:
-            out["complete"] = False
+        elif self.done:
+            out["done"] = sorted(self.done)
         return out
 
 
-def initial_state(stream: Stream, incremental: bool, saved: dict | None) -> StreamState:
+def initial_state(stream: Stream, incremental: bool, saved: StateBlob | None) -> StreamState:
     """The state a read starts from: the saved one if it applies to this mode, else a fresh one."""
     state = StreamState(stream, incremental)
     if not saved:
         return state
+    last = saved.get("last_complete")
+    state.last_complete = last if isinstance(last, str) else None
     mode = saved.get("mode")
     if incremental:
         if mode == "full_refresh":
             return state  # a full refresh's progress is no incremental cursor
         if "parts" not in saved:  # older states have one cursor for the whole stream
-            fallback = _cursor_value(stream, saved, saved.get(stream.cursor or ""), "cursor")
+            fallback = _cursor_value(stream, saved.get(stream.cursor or ""), "cursor")
             state.parts = {part.name: fallback for part in stream.parts(True)}
             return state
         parts = saved["parts"]
@@ -72,18 +88,40 @@ def initial_state(stream: Stream, incremental: bool, saved: dict | None) -> Stre
             raise StateError(f"The state of stream '{stream.name}' has malformed parts.", stream=stream.name)
         for part in stream.parts(True):
             # A part absent or null has not delivered anything yet: it starts from start_date.
-            state.parts[part.name] = _cursor_value(stream, saved, parts.get(part.name), part.name)
+            state.parts[part.name] = _cursor_value(stream, parts.get(part.name), part.name)
         return state
     if mode == "full_refresh" and not saved.get("complete"):
         parts = saved.get("parts") or {}
         if not isinstance(parts, dict):
             raise StateError(f"The state of stream '{stream.name}' has malformed parts.", stream=stream.name)
         for name, value in parts.items():
-            state.parts[name] = _cursor_value(stream, saved, value, name)
+            state.parts[name] = _cursor_value(stream, value, name)
+        done = saved.get("done") or []
+        if not isinstance(done, list):
+            raise StateError(f"The state of stream '{stream.name}' has a malformed 'done' list.", stream=stream.name)
+        known = {part.name for part in stream.parts(False)}
+        state.done = {str(name) for name in done if name in known}
     return state
 
 
-def _cursor_value(stream: Stream, saved: dict, value: Any, what: str) -> datetime | None:
+def urgency(saved: StateBlob | None) -> tuple[int, str]:
+    """How far behind a stream is, to read the furthest behind first: never completed (0), left
+    incomplete by the last read (1), then by when it last completed, oldest first (2)."""
+    if not saved:
+        return (0, "")
+    last = saved.get("last_complete") if isinstance(saved.get("last_complete"), str) else None
+    complete = saved.get("complete")
+    if complete is False:
+        return (1, last) if last else (0, "")
+    if last:
+        return (2, last)
+    # A state written before `last_complete` existed: its oldest cursor says how far behind it is.
+    parts = saved.get("parts")
+    cursors = sorted(str(v) for v in parts.values() if v) if isinstance(parts, dict) else []
+    return (2, cursors[0] if cursors else "")
+
+
+def _cursor_value(stream: Stream, value: Any, what: str) -> datetime | None:
     if value is None:
         return None
     parsed = parse_datetime(value) if isinstance(value, str) else None
@@ -96,7 +134,7 @@ def _cursor_value(stream: Stream, saved: dict, value: Any, what: str) -> datetim
     return parsed
 
 
-def parse_state(raw: Any) -> tuple[dict[str, dict], list[str]]:
+def parse_state(raw: Any) -> tuple[dict[str, StateBlob], list[str]]:
     """Turn a --state file's content into {stream name: stream_state} plus warnings.
 
     Accepts: a list of per-stream AirbyteStateMessages (bare or wrapped in {"type": "STATE"}),
@@ -118,7 +156,7 @@ def parse_state(raw: Any) -> tuple[dict[str, dict], list[str]]:
             blobs.update(raw)
     else:
         raise StateError(f"The state must be a JSON list of state messages, got {type(raw).__name__}.")
-    states: dict[str, dict] = {}
+    states: dict[str, StateBlob] = {}
     for name, value in blobs.items():
         stream = STREAMS_BY_NAME.get(name)
         if stream is None:
@@ -127,7 +165,8 @@ def parse_state(raw: Any) -> tuple[dict[str, dict], list[str]]:
         if value is None:
             continue
         if not isinstance(value, dict):
-            raise StateError(f"The state of stream '{name}' must be an object, got {type(value).__name__}.", stream=name)
+            kind = type(value).__name__
+            raise StateError(f"The state of stream '{name}' must be an object, got {kind}.", stream=name)
         states[name] = _normalise(stream, value)
     return states, warnings
 
@@ -156,7 +195,7 @@ def _collect_message(item: Any, out: dict[str, Any]) -> None:
         raise StateError(f"Unknown state message type {str(kind)[:40]!r}; expected STREAM.")
 
 
-def _normalise(stream: Stream, value: dict) -> dict:
+def _normalise(stream: Stream, value: StateBlob) -> StateBlob:
     """Our own states pass through; older shapes become an incremental cursor."""
     if value.get("version") == VERSION:
         if value.get("mode") not in ("incremental", "full_refresh"):
@@ -172,7 +211,7 @@ def _normalise(stream: Stream, value: dict) -> dict:
         )
     for key in (stream.cursor, "update_time", "modified", "cursor"):
         if key and key in value:
-            _cursor_value(stream, value, value[key], key)  # validates
+            _cursor_value(stream, value[key], key)  # validates
             return {"mode": "incremental", stream.cursor or "cursor": value[key]}
     raise StateError(
         f"The state of stream '{stream.name}' is not a state this connector wrote "

@@ -8,12 +8,14 @@ generated from STREAMS. Endpoints: API v2 for the entities whose v1 lists are ou
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Literal
 
 from .http.pagination import Paging
 
+ApiVersion = Literal["v1", "v2"]
 Params = tuple[tuple[str, str], ...]
 V2_SORT: Params = (("sort_by", "update_time"), ("sort_direction", "asc"))
 NO_PARAMS: Params = ()
@@ -43,12 +45,17 @@ class Stream:
     since_param: str | None = "updated_since"  # server-side filter; None: filter on our side
     sort: Params = V2_SORT  # query pairs
     extra_parts: tuple[Part, ...] = ()
-    fields_path: str | None = None  # the *Fields endpoint describing its custom fields
+    # The stream listing this one's custom field definitions (deals: deal_fields); its row says the
+    # *Fields endpoint's path, paging and API version.
+    field_list: Stream | None = None
     recents_item: str | None = None  # /v1/recents `items` value, for a cheap short-window increment
     primary_key: str = "id"
     page_size: int = 500  # the maximum both API versions allow ([RD-PAG]); /v1/files 100, /v1/callLogs 50
     params: Params = NO_PARAMS
     records_key: str | None = None  # the list sits one level down, in data.<key> (/v1/goals/find, [SPEC-v1])
+    # Filtered on our side, an incremental read with this query gets the list newest first and stops
+    # at the cursor (() : the server's own order is newest first; checked as the pages come).
+    newest_first: Params | None = None
 
     @property
     def incremental(self) -> bool:
@@ -56,12 +63,19 @@ class Stream:
 
     @property
     def resumable(self) -> bool:
-        """A crashed full refresh resumes from its last page only where the API filters by cursor."""
-        return self.since_param is not None
+        """A crashed full refresh resumes from its last page where the API filters by cursor, and
+        after its last whole part for a listing of several parts (mail folders, goal kinds)."""
+        return self.since_param is not None or len(self.extra_parts) > 0
 
     @property
-    def api_version(self) -> str:
+    def api_version(self) -> ApiVersion:
+        """The API version of the records: v2 lists live under /api/v2/, v1 ones under /v1/."""
         return "v2" if self.path.startswith("/api/v2/") else "v1"
+
+    @property
+    def fields_path(self) -> str | None:
+        """The *Fields endpoint describing the stream's custom fields, if it has any."""
+        return self.field_list.path if self.field_list is not None else None
 
     def parts(self, incremental: bool) -> tuple[Part, ...]:
         main = Part("main", self.path, self.params)
@@ -73,12 +87,25 @@ class Stream:
     def since_param_of(self, part: Part) -> str | None:
         return self.since_param if part.filtered else None
 
+    def sorted_by_cursor(self, part: Part) -> bool:
+        """Whether the part's list comes sorted by the cursor, ascending."""
+        sort = dict(self.sort if part.sort is None else part.sort)
+        by = sort.get("sort_by") or (sort.get("sort") or "").split(" ")[0]
+        return bool(self.cursor) and by == self.cursor and sort.get("sort_direction", "asc") == "asc" \
+            and not (sort.get("sort") or "").upper().endswith("DESC")
+
+    def newest_first_query(self, part: Part) -> dict[str, str] | None:
+        """The query of an incremental read that stops at the cursor, or None where none exists."""
+        if self.newest_first is None or self.since_param_of(part) is not None:
+            return None
+        return {**dict(part.params), **dict(self.newest_first)}
+
     def query(self, part: Part) -> dict[str, str]:
         """The fixed query of a part: its parameters and its sort (paging and time filter come on top)."""
         return {**dict(part.params), **dict(self.sort if part.sort is None else part.sort)}
 
 
-def listing(name: str, path: str, *, paging: Paging = Paging.NONE, **differences) -> Stream:
+def listing(name: str, path: str, *, paging: Paging = Paging.NONE, **differences: Any) -> Stream:
     """A full-refresh-only stream: reference data and settings, read whole every time."""
     return Stream(name, path, paging=paging, cursor=None, since_param=None, sort=NO_PARAMS, **differences)
 
@@ -101,11 +128,23 @@ GOAL_PARTS = tuple(
     for state, active in (("active", "true"), ("inactive", "false"))
 )
 
+# Field definitions: v2 lists have no id (field_code is the key); v1 built-in fields have null ids.
+# Each is a stream of its own and the field list of the entity stream whose custom fields it describes.
+DEAL_FIELDS = listing("deal_fields", "/api/v2/dealFields", paging=Paging.CURSOR, primary_key="field_code")
+PERSON_FIELDS = listing("person_fields", "/api/v2/personFields", paging=Paging.CURSOR, primary_key="field_code")
+ORGANIZATION_FIELDS = listing(
+    "organization_fields", "/api/v2/organizationFields", paging=Paging.CURSOR, primary_key="field_code"
+)
+PRODUCT_FIELDS = listing("product_fields", "/api/v2/productFields", paging=Paging.CURSOR, primary_key="field_code")
+# Leads have no fields of their own: they inherit the deal custom fields, and /v1/leadFields lists
+# them v1-style (key/name/field_type/edit_flag) ([RD-CF]).
+LEAD_FIELDS = listing("lead_fields", "/v1/leadFields", paging=Paging.OFFSET, primary_key="key")
+
 STREAMS: tuple[Stream, ...] = (
     Stream(
         "deals",
         "/api/v2/deals",
-        fields_path="/api/v2/dealFields",
+        field_list=DEAL_FIELDS,
         params=DEAL_PARAMS,
         extra_parts=(
             # Archived deals left the normal lists on 2025-07-15 ([CL-ARCH]); they are still deals.
@@ -121,7 +160,7 @@ STREAMS: tuple[Stream, ...] = (
         paging=Paging.KEYSET,
         # The spec's sort is an enum of bare field names (ascending); "update_time ASC" is a 400.
         sort=(("sort", "update_time"),),
-        fields_path="/v1/leadFields",  # leads inherit the deal custom fields, v1-shaped ([RD-CF])
+        field_list=LEAD_FIELDS,  # leads inherit the deal custom fields, v1-shaped ([RD-CF])
         extra_parts=(
             # Archived leads ([CL-ARCH]) have no updated_since and no sort direction ([SPEC-v1]): no
             # early stop exists, so they are listed in creation order (stable under updates), a few
@@ -131,9 +170,9 @@ STREAMS: tuple[Stream, ...] = (
     ),
     Stream("activities", "/api/v2/activities", params=(("include_fields", "attendees"),)),
     listing("activity_fields", "/v1/activityFields"),  # takes no paging parameters ([SPEC-v1])
-    Stream("persons", "/api/v2/persons", fields_path="/api/v2/personFields"),
-    Stream("organizations", "/api/v2/organizations", fields_path="/api/v2/organizationFields"),
-    Stream("products", "/api/v2/products", fields_path="/api/v2/productFields"),
+    Stream("persons", "/api/v2/persons", field_list=PERSON_FIELDS),
+    Stream("organizations", "/api/v2/organizations", field_list=ORGANIZATION_FIELDS),
+    Stream("products", "/api/v2/products", field_list=PRODUCT_FIELDS),
     # Pipelines and stages have no updated_since in v2: sorted by update_time, filtered on our side.
     Stream("pipelines", "/api/v2/pipelines", since_param=None),
     Stream("stages", "/api/v2/stages", since_param=None),
@@ -141,18 +180,27 @@ STREAMS: tuple[Stream, ...] = (
     # Users never changed since creation have modified = null: their creation time stands in.
     Stream("users", "/v1/users", paging=Paging.NONE, cursor="modified", cursor_fallback="created", since_param=None,
            sort=NO_PARAMS, recents_item="user"),
-    # The remaining v1-only entities (§8). Notes filter by updated_since (newer spec, RFC 3339).
+    # The remaining v1-only entities. Notes filter by updated_since (newer spec, RFC 3339).
     Stream("notes", "/v1/notes", paging=Paging.KEYSET, sort=(("sort", "update_time ASC"),)),
     # /v1/files takes sort (id, update_time) but no time filter, and limit <= 100 ([SPEC-v1]).
+    # /v1/files takes sort (id, update_time) but no time filter, and limit <= 100 ([SPEC-v1]): an
+    # incremental read asks newest first and stops at the cursor.
     Stream("files", "/v1/files", paging=Paging.OFFSET, since_param=None, sort=(("sort", "update_time ASC"),),
-           page_size=100),
-    # The token user's call logs ([SPEC-v1]: "assigned to a particular user").
-    listing("call_logs", "/v1/callLogs", paging=Paging.OFFSET, page_size=50),
-    # One part per folder, inbox first ([SPEC-v1]); a thread in two folders is delivered once.
-    listing(
+           newest_first=(("sort", "update_time DESC"),), page_size=100),
+    # The token user's call logs ([SPEC-v1]: "assigned to a particular user"). A call log does not
+    # change once logged and has no other time than its call's start: the cursor. The order of the
+    # list is not documented: read newest first where it is, checked page by page.
+    Stream("call_logs", "/v1/callLogs", paging=Paging.OFFSET, cursor="start_time", since_param=None,
+           sort=NO_PARAMS, newest_first=NO_PARAMS, page_size=50),
+    # One part per folder, inbox first ([SPEC-v1]); a thread in two folders is delivered once. The
+    # spec orders threads "by the most recent message within": incremental reads stop at the cursor.
+    Stream(
         "mail_threads",
         "/v1/mailbox/mailThreads",
         paging=Paging.OFFSET,
+        since_param=None,
+        sort=NO_PARAMS,
+        newest_first=NO_PARAMS,
         params=(("folder", "inbox"),),
         extra_parts=tuple(Part(f, "/v1/mailbox/mailThreads", (("folder", f),)) for f in ("drafts", "sent", "archive")),
     ),
@@ -172,12 +220,11 @@ STREAMS: tuple[Stream, ...] = (
         params=GOAL_PARTS[0].params,
         extra_parts=GOAL_PARTS[1:],
     ),
-    # Field definitions: v2 lists have no id (field_code is the key); v1 built-in fields have null ids.
-    listing("deal_fields", "/api/v2/dealFields", paging=Paging.CURSOR, primary_key="field_code"),
-    listing("person_fields", "/api/v2/personFields", paging=Paging.CURSOR, primary_key="field_code"),
-    listing("organization_fields", "/api/v2/organizationFields", paging=Paging.CURSOR, primary_key="field_code"),
-    listing("product_fields", "/api/v2/productFields", paging=Paging.CURSOR, primary_key="field_code"),
-    listing("lead_fields", "/v1/leadFields", paging=Paging.OFFSET, primary_key="key"),
+    DEAL_FIELDS,
+    PERSON_FIELDS,
+    ORGANIZATION_FIELDS,
+    PRODUCT_FIELDS,
+    LEAD_FIELDS,
     listing("note_fields", "/v1/noteFields", primary_key="key"),
 )
 

@@ -1,27 +1,30 @@
-"""`source-pipedrive sync`: run the source in-process and keep a DuckDB file up to date with it."""
+"""`sync` as a library: run the source in-process and keep a DuckDB file up to date with it.
+
+The command line (`source-pipedrive sync`, in cli/) and the demo call `run`; the terminal display
+is theirs, handed in as `watch`.
+"""
 
 from __future__ import annotations
 
-import argparse
 import os
-import signal
-import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import duckdb
 import orjson
-from rich.console import Console
 
 from .errors import SourceError
+from .http.usage import UsageReport
 from .warehouse import Warehouse
-from .warehouse.loop import (
-    StreamRun, configured_catalog, consume, flush_all, mode_label, plan_stream, state_messages,
-)
-from .warehouse.progress import Display, StreamStats, Waits, make_console, summary_table
+from .warehouse.loader import Loader, StreamRun, configured_catalog, plan_stream, state_messages
+from .warehouse.report import StreamStats, Waits
+
+Watch = Callable[[Loader], AbstractContextManager[Any]]
 
 
 class SyncError(Exception):
@@ -37,69 +40,25 @@ class SyncResult:
     seconds: float
     waits: Waits
     error: str | None = None
+    usage: UsageReport | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "db": self.db, "sync_id": self.sync_id, "status": self.status, "error": self.error,
             "seconds": round(self.seconds, 3), "rate_limit_waits": self.waits.count,
             "rate_limit_wait_seconds": round(self.waits.seconds, 1),
+            "cost": self.usage.to_json() if self.usage else None,
             "streams": [s.to_json() for s in self.streams],
         }
 
 
-def main(args: argparse.Namespace) -> int:
-    """The CLI face: one-line errors, exit 0 / 1 (sync failed) / 2 (bad call) / 130 (interrupted)."""
-    console = make_console(stderr=True)
-    quiet = bool(getattr(args, "quiet", False))
-    previous = _sigterm_as_interrupt()
-    try:
-        config = _load_config(args.config)
-        streams = [s.strip() for s in args.streams.split(",") if s.strip()] if args.streams else None
-        result = run(config, args.db, streams=streams, full_refresh=bool(args.full_refresh),
-                     console=console, quiet=quiet, config_path=args.config)
-    except SyncError as error:
-        _early_json(args, str(error))
-        _error(str(error))
-        return 2
-    except SourceError as error:  # before any stream started: config, credentials, discover
-        _early_json(args, error.message)
-        _error(error.message)
-        return 1
-    except (KeyboardInterrupt, Exception) as error:  # noqa: B014 - a Ctrl-C may arrive as either
-        if _interrupted(error):
-            _error("interrupted: what was committed stays; run the same command to resume.", prefix="")
-            return 130
-        if os.environ.get("SOURCE_PIPEDRIVE_TRACEBACK"):
-            raise
-        # A bug: one line, like every other error (SOURCE_PIPEDRIVE_TRACEBACK=1 shows the traceback).
-        _error(f"unexpected {type(error).__name__}: {_first_line(error)}")
-        return 1
-    finally:
-        _restore_sigterm(previous)
-    if args.json:
-        sys.stdout.write(orjson.dumps(result.to_json()).decode() + "\n")
-        sys.stdout.flush()
-    if not quiet:
-        console.print(summary_table(result.streams))
-        if result.waits.count:
-            console.print(f"rate-limit waits: {result.waits.count} ({result.waits.seconds:.1f} s), "
-                          f"last: {result.waits.last}", highlight=False, markup=False)
-        console.print(f"{result.db}: sync {result.sync_id} {result.status} in {result.seconds:.1f} s", highlight=False)
-    if result.status == "interrupted":
-        _error("interrupted: what was committed stays; run the same command to resume.", prefix="")
-        return 130
-    if result.error:
-        _error(result.error)
-        return 1
-    return 0
-
-
-def run(config: dict, db: str | os.PathLike, *, streams: Iterable[str] | None = None, full_refresh: bool = False,
-        console: Console | None = None, quiet: bool = True, config_path: str | None = None,
+def run(config: dict[str, Any], db: str | os.PathLike[str], *, streams: Iterable[str] | None = None,
+        full_refresh: bool = False, config_path: str | None = None, watch: Watch | None = None,
         source: Any = None) -> SyncResult:
-    """Sync `streams` (default all) into `db`; the library entry point behind the CLI and the demo.
+    """Sync `streams` (default all) into `db`.
 
-    `source` is anything with discover(config) and read(config, catalog, state); the real one by default.
+    `source` is anything with discover(config) and read(config, catalog, state, on_event=...); the
+    real one by default. `watch(loader)` is entered around the read (a progress display).
     """
     if source is None:
         from . import source as source_module
@@ -111,69 +70,80 @@ def run(config: dict, db: str | os.PathLike, *, streams: Iterable[str] | None = 
     names = _select(entries, streams)
     try:
         warehouse = Warehouse(db)
-    except duckdb.IOException as error:
-        raise SyncError(f"cannot open {db}: {_first_line(error)} (is another sync running on it?)") from None
+    except duckdb.IOException as exc:
+        raise SyncError(f"cannot open {db}: {first_line(exc)} (is another sync running on it?)") from None
     with warehouse:
         sync_id = warehouse.start_sync(names, full_refresh)
         saved = warehouse.saved_states()
         runs = {name: plan_stream(warehouse, entries[name], saved.get(name), sync_id, full_refresh) for name in names}
-        stats = {name: StreamStats(name, mode=mode_label(r)) for name, r in runs.items()}
-        waits = Waits()
-        status, error = "succeeded", None
-        messages = source.read(config, configured_catalog(runs.values()), state_messages(runs.values()))
-        try:
-            with Display(stats, waits, console, quiet) as display:
-                consume(messages, runs, stats, waits, display, warehouse,
-                        (lambda new: _save_config(config_path, new)) if config_path else None)
-                flush_all(runs, stats, warehouse)
-        except SourceError as exc:
-            status, error = "failed", exc.message
-        except Exception as exc:
-            if _interrupted(exc):  # Ctrl-C inside a DuckDB query: the open transaction was rolled back
-                status = "interrupted"
-            elif isinstance(exc, duckdb.Error):  # disk full, file damaged: the open page was rolled back
-                status, error = "failed", f"DuckDB: {_first_line(exc)}"
-            else:  # a bug; still a one-line message, and what was committed stays
-                status, error = "failed", f"unexpected {type(exc).__name__}: {_first_line(exc)}"
-        except KeyboardInterrupt:
-            status = "interrupted"
-        finally:
-            close = getattr(messages, "close", None)
-            if close:
-                close()
-        if status != "succeeded":
-            status, error = _flush_after_error(runs, stats, warehouse, status, error)
-        for name, st in stats.items():
-            st.rows = warehouse.count(name)
-            if st.status == "running":
-                st.status = "incomplete"
-            st.ended = st.ended or (time.monotonic() if st.started else None)
-        failed = [s for s in stats.values() if s.status == "failed"]
-        if status == "succeeded" and failed:
-            status = "failed"
-            error = "; ".join(f"{s.name}: {s.error}" for s in failed)
-        result = SyncResult(str(db), sync_id, status, tuple(stats.values()), time.monotonic() - began, waits, error)
-        warehouse.finish_sync(sync_id, status, result.to_json())
+        loader = Loader(warehouse, runs, on_config=(lambda new: save_config(config_path, new)) if config_path else None)
+        status, error = _load(source, config, runs, loader, watch)
+        result = _finish(warehouse, loader, sync_id, str(db), status, error, time.monotonic() - began)
+        warehouse.finish_sync(sync_id, result.status, result.to_json())
         return result
 
 
-def _flush_after_error(runs: dict[str, StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse,
-                       status: str, error: str | None) -> tuple[str, str | None]:
+def _load(source: Any, config: dict[str, Any], runs: dict[str, StreamRun], loader: Loader,
+          watch: Watch | None) -> tuple[str, str | None]:
+    """Read and load; every way it can end becomes (status, error), and what was received is kept."""
+    status, error = "succeeded", None
+    messages = source.read(config, configured_catalog(runs.values()), state_messages(runs.values()),
+                           on_event=loader.on_event)
+    try:
+        with watch(loader) if watch is not None else nullcontext():
+            loader.feed(messages)
+            loader.flush()
+    except SourceError as exc:
+        status, error = "failed", exc.message
+    except Exception as exc:
+        if interrupted(exc):  # Ctrl-C inside a DuckDB query: the open transaction was rolled back
+            status = "interrupted"
+        elif isinstance(exc, duckdb.Error):  # disk full, file damaged: the open page was rolled back
+            status, error = "failed", f"DuckDB: {first_line(exc)}"
+        else:  # a bug; still a one-line message, and what was committed stays
+            status, error = "failed", f"unexpected {type(exc).__name__}: {first_line(exc)}"
+    except KeyboardInterrupt:
+        status = "interrupted"
+    finally:
+        close = getattr(messages, "close", None)
+        if close:
+            close()
+    if status != "succeeded":
+        status, error = _flush_after_error(loader, status, error)
+    return status, error
+
+
+def _finish(warehouse: Warehouse, loader: Loader, sync_id: int, db: str, status: str, error: str | None,
+            seconds: float) -> SyncResult:
+    for name, st in loader.stats.items():
+        st.rows = warehouse.count(name)
+        if st.status == "running":
+            st.status = "incomplete"
+        st.ended = st.ended or (time.monotonic() if st.started else None)
+    failed = [s for s in loader.stats.values() if s.status == "failed"]
+    if status == "succeeded" and failed:
+        status = "failed"
+        error = "; ".join(f"{s.name}: {s.error}" for s in failed)
+    return SyncResult(db, sync_id, status, tuple(loader.stats.values()), seconds, loader.waits, error,
+                      loader.usage)
+
+
+def _flush_after_error(loader: Loader, status: str, error: str | None) -> tuple[str, str | None]:
     """Pages fully received before a failure or Ctrl-C are kept; records after the last STATE are not."""
     try:
-        flush_all(runs, stats, warehouse)
+        loader.flush()
     except Exception as exc:
-        if _interrupted(exc):
+        if interrupted(exc):
             return "interrupted", error
         if isinstance(exc, duckdb.Error):
-            return "failed", error or f"DuckDB: {_first_line(exc)}"
+            return "failed", error or f"DuckDB: {first_line(exc)}"
         raise
     except KeyboardInterrupt:
         return "interrupted", error
     return status, error
 
 
-def _select(entries: dict[str, dict], wanted: Iterable[str] | None) -> list[str]:
+def _select(entries: dict[str, dict[str, Any]], wanted: Iterable[str] | None) -> list[str]:
     if wanted is None:
         return list(entries)
     wanted = list(dict.fromkeys(wanted))
@@ -185,22 +155,8 @@ def _select(entries: dict[str, dict], wanted: Iterable[str] | None) -> list[str]
     return wanted
 
 
-def _load_config(path: str) -> dict:
-    try:
-        config = orjson.loads(Path(path).read_bytes())
-    except FileNotFoundError:
-        raise SyncError(f"config file not found: {path}") from None
-    except OSError as error:
-        raise SyncError(f"cannot read config file {path}: {error.strerror}") from None
-    except orjson.JSONDecodeError as error:
-        raise SyncError(f"config file {path} is not valid JSON ({error.msg} at line {error.lineno})") from None
-    if not isinstance(config, dict):
-        raise SyncError(f"config file {path} must hold a JSON object")
-    return config
-
-
-def _save_config(path: str, config: dict) -> None:
-    """Persist refreshed OAuth tokens (CONTROL CONNECTOR_CONFIG) atomically, keeping the file's mode."""
+def save_config(path: str, config: dict[str, Any]) -> None:
+    """Persist refreshed OAuth tokens atomically, keeping the file's mode."""
     target = Path(path)
     mode = target.stat().st_mode & 0o777 if target.exists() else 0o600
     fd, tmp = tempfile.mkstemp(dir=str(target.parent), prefix=".config-", suffix=".json")
@@ -215,41 +171,14 @@ def _save_config(path: str, config: dict) -> None:
         raise
 
 
-def _interrupted(error: BaseException) -> bool:
+def interrupted(error: BaseException) -> bool:
     """DuckDB turns a Ctrl-C that lands inside a query into its own exception."""
     return isinstance(error, (KeyboardInterrupt, duckdb.InterruptException)) or (
         isinstance(error, RuntimeError) and "interrupted" in str(error).lower())
 
 
-def _early_json(args: argparse.Namespace, message: str) -> None:
-    """--json promises a summary on stdout even when the sync could not start."""
-    if getattr(args, "json", False):
-        summary = {"db": str(args.db), "sync_id": None, "status": "failed", "error": message, "streams": []}
-        sys.stdout.write(orjson.dumps(summary).decode() + "\n")
-        sys.stdout.flush()
-
-
-def _error(message: str, prefix: str = "error: ") -> None:
-    """One plain line on stderr, never wrapped, so cron mail and log greps see it whole."""
-    sys.stderr.write(prefix + " ".join(str(message).split()) + "\n")
-    sys.stderr.flush()
-
-
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _sigterm_as_interrupt() -> Any:
-    """SIGTERM (docker stop, systemd) ends a sync like Ctrl-C: the open page is rolled back."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        return signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        return None
-
-
-def _restore_sigterm(previous: Any) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGTERM, previous)
+__all__ = ["SyncError", "SyncResult", "run", "save_config", "interrupted", "first_line"]

@@ -69,11 +69,6 @@ def format_rfc3339(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def format_rfc3339_seconds(value: datetime) -> str:
-    """Whole seconds, rounded down: inclusive `updated_since` filters then only widen."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def format_v1(value: datetime) -> str:
     """The v1 "YYYY-MM-DD HH:MM:SS" UTC form, e.g. /v1/recents `since_timestamp` ([SPEC-v1])."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import ssl
+import time
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from source_pipedrive.errors import ConfigError, ServerError, StreamError
-from source_pipedrive.http import retry
-from source_pipedrive.http import cursor_pages, offset_pages
+from source_pipedrive.http import cursor_pages, offset_pages, retry
+
+
+def count_reaching(read: Callable[[], int], expected: int, timeout: float = 5.0) -> int:
+    """`read()` once it reaches `expected`, or at the timeout: the sandbox counts a request only after
+    its latency, so attempts the client already gave up on are counted a little later."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while value < expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = read()
+    return value
 
 
 def test_faults_are_retried_and_every_deal_arrives_once(sb, client_for, rec):
@@ -40,7 +52,7 @@ def test_backoff_grows_exponentially_with_full_jitter(sb, client_for, rec):
         client.get("/api/v2/pipelines")
     delays = [s for _, s in rec.waits]
     caps = [min(8.0, 2.0**i) for i in range(6)]
-    assert len(delays) == 6 and all(0 <= s <= cap for s, cap in zip(delays, caps))
+    assert len(delays) == 6 and all(0 <= s <= cap for s, cap in zip(delays, caps, strict=True))
     assert all(r.startswith("retry after HTTP 5") for r, _ in rec.waits)
     assert sum(rec.slept) == pytest.approx(sum(delays)), "every announced wait is slept, no more"
 
@@ -61,11 +73,16 @@ def test_truncated_bodies_are_retried_then_reported(sb, client_for):
     assert sb.stats()["faults"]["truncate"] == 3
 
 
-def test_timeouts_are_retried(sb, client_for):
+def test_timeouts_are_retried(sb, client_for, rec):
     sb.configure(latency_ms=400)
-    client = client_for(sb, max_retries=1, timeout=0.1)
-    with pytest.raises(ServerError, match="timeout"):
+    client = client_for(sb, max_retries=2, timeout=0.1)
+    with pytest.raises(ServerError, match="timeout - after 2 retries"):
         client.get("/api/v2/pipelines")
+    retries = [m for level, m in rec.logs if level == "warning" and ": timeout; retry " in m]
+    assert [m.split("; ")[1].split(" in ")[0] for m in retries] == ["retry 1/2", "retry 2/2"]
+    assert [reason for reason, _ in rec.waits] == ["retry after timeout"] * 2
+    # The server saw the first attempt and both retries.
+    assert count_reaching(lambda: sb.stats()["requests"].get("GET /api/v2/pipelines", 0), 3) == 3
 
 
 def test_not_found_names_the_path_and_is_not_retried(sb, client_for, rec):

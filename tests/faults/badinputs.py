@@ -1,4 +1,5 @@
-"""The bad inputs tried against check/discover/read: configs, catalogs and states, each with the words its message must name."""
+"""The bad inputs tried against check/discover/read: configs, catalogs and states, each with the
+words its message must name."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ def cfg(**fields: Any) -> dict:
     return {"credentials": GOOD_CREDS, "base_url": NOWHERE, **fields}
 
 
+def api_token(value: Any) -> dict:
+    """A config whose credentials are an api_token of `value`."""
+    return cfg(credentials={"auth_type": "api_token", "api_token": value})
+
+
 def oauth(**creds: Any) -> dict:
     base = {"auth_type": "oauth2", "client_id": "cid-123456", "client_secret": CLIENT_SECRET, "refresh_token": REFRESH}
     return {"credentials": {**base, **creds}, "base_url": NOWHERE}
@@ -52,8 +58,8 @@ BAD_CONFIGS: list[Bad] = [
     Bad("credentials-a-string", ("credentials",), config={"credentials": TOKEN, "base_url": NOWHERE}),
     Bad("credentials-a-list", ("credentials",), config={"credentials": [GOOD_CREDS], "base_url": NOWHERE}),
     Bad("credentials-missing", ("credentials",), config={"base_url": NOWHERE}),
-    Bad("api-token-an-int", ("credentials.api_token",), config=cfg(credentials={"auth_type": "api_token", "api_token": 12345678})),
-    Bad("api-token-a-list", ("credentials.api_token",), config=cfg(credentials={"auth_type": "api_token", "api_token": [TOKEN]})),
+    Bad("api-token-an-int", ("credentials.api_token",), config=api_token(12345678)),
+    Bad("api-token-a-list", ("credentials.api_token",), config=api_token([TOKEN])),
     Bad("start-date-an-int", ("start_date",), config=cfg(start_date=20230101)),
     Bad("start-date-a-bool", ("start_date",), config=cfg(start_date=True)),
     Bad("base-url-an-int", ("base_url",), config=cfg(base_url=8080)),
@@ -65,10 +71,13 @@ BAD_CONFIGS: list[Bad] = [
     Bad("oauth-expiry-garbage", ("token_expiry_date",), config=oauth(token_expiry_date="soon")),
     Bad("oauth-access-token-an-int", ("access_token",), config=oauth(access_token=5)),
     # unknown auth_type
-    Bad("auth-type-unknown", ("auth_type", "magic"), config=cfg(credentials={"auth_type": "magic", "api_token": TOKEN})),
+    Bad("auth-type-unknown", ("auth_type", "magic"),
+        config=cfg(credentials={"auth_type": "magic", "api_token": TOKEN})),
     Bad("auth-type-missing", ("auth_type",), config=cfg(credentials={"api_token": TOKEN})),
-    Bad("auth-type-wrong-case", ("auth_type",), config=cfg(credentials={"auth_type": "API_TOKEN", "api_token": TOKEN})),
-    Bad("legacy-auth-type-unknown", ("authorization.auth_type",), config={"authorization": {"auth_type": "Other"}, "base_url": NOWHERE}),
+    Bad("auth-type-wrong-case", ("auth_type",),
+        config=cfg(credentials={"auth_type": "API_TOKEN", "api_token": TOKEN})),
+    Bad("legacy-auth-type-unknown", ("authorization.auth_type",),
+        config={"authorization": {"auth_type": "Other"}, "base_url": NOWHERE}),
     # unparseable start_date
     Bad("start-date-words", ("start_date", "yesterday"), config=cfg(start_date="yesterday")),
     Bad("start-date-bad-month", ("start_date",), config=cfg(start_date="2023-13-45T00:00:00Z")),
@@ -86,13 +95,14 @@ BAD_CONFIGS: list[Bad] = [
     Bad("base-url-with-credentials", ("base_url",), config=cfg(base_url="https://user:pw@api.pipedrive.com")),
     Bad("base-url-no-host", ("base_url",), config=cfg(base_url="https://")),
     # empty tokens
-    Bad("api-token-empty", ("credentials.api_token",), config=cfg(credentials={"auth_type": "api_token", "api_token": ""})),
-    Bad("api-token-blank", ("credentials.api_token",), config=cfg(credentials={"auth_type": "api_token", "api_token": "   "})),
-    Bad("api-token-null", ("credentials.api_token",), config=cfg(credentials={"auth_type": "api_token", "api_token": None})),
+    Bad("api-token-empty", ("credentials.api_token",), config=api_token("")),
+    Bad("api-token-blank", ("credentials.api_token",), config=api_token("   ")),
+    Bad("api-token-null", ("credentials.api_token",), config=api_token(None)),
     Bad("legacy-api-token-empty", ("api_token",), config={"api_token": "", "base_url": NOWHERE}),
     Bad("oauth-refresh-token-empty", ("credentials.refresh_token",), config=oauth(refresh_token="")),
     Bad("oauth-client-secret-missing", ("credentials.client_secret",),
-        config={"credentials": {"auth_type": "oauth2", "client_id": "cid-123456", "refresh_token": REFRESH}, "base_url": NOWHERE}),
+        config={"credentials": {"auth_type": "oauth2", "client_id": "cid-123456", "refresh_token": REFRESH},
+                "base_url": NOWHERE}),
 ]
 
 
@@ -109,15 +119,18 @@ BAD_CATALOGS: list[Bad] = [
     Bad("catalog-unknown-among-known", ("dealz",), catalog={"streams": [entry("deals"), entry("dealz")]}),
     Bad("catalog-sync-mode-cdc", ("sync_mode", "cdc"), catalog={"streams": [entry("deals", "cdc")]}),
     Bad("catalog-sync-mode-null", ("sync_mode",), catalog={"streams": [entry("deals", None)]}),
-    Bad("catalog-cursor-id", ("cursor_field", "update_time"), catalog={"streams": [entry("deals", "incremental", ["id"])]}),
-    Bad("catalog-cursor-nested", ("cursor_field",), catalog={"streams": [entry("persons", "incremental", ["owner", "update_time"])]}),
+    Bad("catalog-cursor-id", ("cursor_field", "update_time"),
+        catalog={"streams": [entry("deals", "incremental", ["id"])]}),
+    Bad("catalog-cursor-nested", ("cursor_field",),
+        catalog={"streams": [entry("persons", "incremental", ["owner", "update_time"])]}),
     Bad("catalog-users-cursor-update-time", ("cursor_field", "modified"),
         catalog={"streams": [entry("users", "incremental", ["update_time"])]}),
     Bad("catalog-not-an-object", ("catalog",), catalog=["deals"]),
     Bad("catalog-streams-not-a-list", ("streams",), catalog={"streams": {"deals": {}}}),
     Bad("catalog-no-streams", ("no stream",), catalog={"streams": []}),
     Bad("catalog-duplicate-stream", ("twice",), catalog={"streams": [entry("deals"), entry("deals")]}),
-    Bad("catalog-entry-without-name", ("stream.name",), catalog={"streams": [{"stream": {}, "sync_mode": "full_refresh"}]}),
+    Bad("catalog-entry-without-name", ("stream.name",),
+        catalog={"streams": [{"stream": {}, "sync_mode": "full_refresh"}]}),
     Bad("catalog-entry-a-string", ("stream.name",), catalog={"streams": ["deals"]}),
     Bad("catalog-not-json", ("not valid json",), raw_file=b"[streams", what="catalog"),
 ]
@@ -133,18 +146,22 @@ BAD_STATES: list[Bad] = [
     Bad("state-list-of-numbers", ("state",), state=[1, 2, 3]),
     Bad("state-global", ("global",), state=[{"type": "GLOBAL", "global": {"shared_state": {}, "stream_states": []}}]),
     Bad("state-unknown-type", ("unknown state message type",), state=[{"type": "PER_STREAM_PLEASE"}]),
-    Bad("state-stream-without-name", ("stream_descriptor",), state=[{"type": "STREAM", "stream": {"stream_state": {}}}]),
+    Bad("state-stream-without-name", ("stream_descriptor",),
+        state=[{"type": "STREAM", "stream": {"stream_state": {}}}]),
     Bad("state-stream-an-int", ("stream",), state=[{"type": "STREAM", "stream": 1}]),
-    Bad("state-descriptor-a-string", ("stream_descriptor",), state=[{"type": "STREAM", "stream": {"stream_descriptor": "deals"}}]),
+    Bad("state-descriptor-a-string", ("stream_descriptor",),
+        state=[{"type": "STREAM", "stream": {"stream_descriptor": "deals"}}]),
     Bad("state-legacy-data-a-list", ("legacy",), state=[{"type": "LEGACY", "data": [1]}]),
     Bad("state-stream-state-a-string", ("deals",), state=[stream_msg("deals", "2024-01-01")]),
-    Bad("state-cursor-garbage", ("deals", "unreadable"), state=[stream_msg("deals", {"version": 1, "mode": "incremental",
-                                                                                        "update_time": "last tuesday"})]),
+    Bad("state-cursor-garbage", ("deals", "unreadable"), state=[stream_msg("deals", {
+        "version": 1, "mode": "incremental", "update_time": "last tuesday"})]),
     Bad("state-part-cursor-garbage", ("deals", "unreadable"), state=[stream_msg("deals", {
         "version": 1, "mode": "incremental", "parts": {"main": 1234}})]),
-    Bad("state-parts-a-list", ("deals", "parts"), state=[stream_msg("deals", {"version": 1, "mode": "incremental", "parts": ["x"]})]),
+    Bad("state-parts-a-list", ("deals", "parts"), state=[stream_msg("deals", {
+        "version": 1, "mode": "incremental", "parts": ["x"]})]),
     Bad("state-unknown-mode", ("deals", "mode"), state=[stream_msg("deals", {"version": 1, "mode": "sideways"})]),
-    Bad("state-newer-version", ("deals", "version"), state=[stream_msg("deals", {"version": 7, "update_time": "2024-01-01T00:00:00Z"})]),
+    Bad("state-newer-version", ("deals", "version"), state=[stream_msg("deals", {
+        "version": 7, "update_time": "2024-01-01T00:00:00Z"})]),
     # Another connector's state for a stream of the same name (HubSpot-like keys): not ours, say so.
     Bad("state-other-connector-hubspot", ("deals", "not a state this connector wrote"),
         state=[stream_msg("deals", {"hs_lastmodifieddate": 1700000000000})]),

@@ -1,15 +1,17 @@
-"""Bad configs, catalogs and states through the CLI: one clear config_error, a non-zero exit, no traceback, no traffic."""
+"""Bad configs, catalogs and states through the CLI: one clear config_error, a non-zero exit, no
+traceback, no traffic."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import orjson
 import pytest
 
 from source_pipedrive.cli import main
 from tests.faults import badinputs
-from tests.faults.badinputs import BAD_CATALOGS, BAD_CONFIGS, BAD_STATES, Bad, cfg, cli_inputs
+from tests.faults.badinputs import BAD_CATALOGS, BAD_CONFIGS, BAD_STATES, Bad, cfg, cli_inputs, stream_msg
 from tests.source.conftest import Cli, Run, catalog_for
 
 DEALS = catalog_for(["deals"])
@@ -103,6 +105,11 @@ def test_bad_input_count_is_reported(capsys):
 ACCEPTED = ["legacy-airbyte-v1-format", "legacy-as-LEGACY-message", "unknown-stream-beside-ours"]
 
 
+def _sandbox_config(sb: Any) -> dict:
+    """A good config for the sandbox `sb`."""
+    return badinputs.cfg(base_url=sb.url, credentials={"auth_type": "api_token", "api_token": sb.token})
+
+
 @pytest.mark.parametrize("shape", ACCEPTED)
 def test_older_and_foreign_states_are_accepted_and_applied_exactly(cli, sandbox, shape):
     """Airbyte's connector kept {"deals": {"update_time": "YYYY-MM-DD HH:MM:SS"}}; a read from it delivers
@@ -111,7 +118,7 @@ def test_older_and_foreign_states_are_accepted_and_applied_exactly(cli, sandbox,
     from source_pipedrive.timeutil import parse_datetime
 
     catalog = catalog_for(["deals", "users"], mode="incremental")
-    full = cli("read", badinputs.cfg(base_url=sandbox.url, credentials={"auth_type": "api_token", "api_token": sandbox.token}), catalog)
+    full = cli("read", _sandbox_config(sandbox), catalog)
     assert full.code == 0, full.errors()
     cut = sorted(parse_datetime(r["update_time"]) for r in full.records("deals"))[len(full.records("deals")) // 2]
     since = cut.strftime("%Y-%m-%d %H:%M:%S")
@@ -119,11 +126,10 @@ def test_older_and_foreign_states_are_accepted_and_applied_exactly(cli, sandbox,
     state = {"legacy-airbyte-v1-format": blob,
              "legacy-as-LEGACY-message": [{"type": "LEGACY", "data": blob}],
              "unknown-stream-beside-ours": [
-                 {"type": "STREAM", "stream": {"stream_descriptor": {"name": "contacts"}, "stream_state": {"hs_lastmodifieddate": 1}}},
-                 {"type": "STREAM", "stream": {"stream_descriptor": {"name": "deals"}, "stream_state": blob["deals"]}},
-                 {"type": "STREAM", "stream": {"stream_descriptor": {"name": "users"}, "stream_state": blob["users"]}}]}[shape]
-    run = cli("read", badinputs.cfg(base_url=sandbox.url, credentials={"auth_type": "api_token", "api_token": sandbox.token}),
-              catalog, state)
+                 stream_msg("contacts", {"hs_lastmodifieddate": 1}),
+                 stream_msg("deals", blob["deals"]),
+                 stream_msg("users", blob["users"])]}[shape]
+    run = cli("read", _sandbox_config(sandbox), catalog, state)
     assert run.code == 0, run.errors()
     floor = parse_datetime(since)
     for stream, key in (("deals", "update_time"), ("users", "modified")):
@@ -139,9 +145,9 @@ def test_a_far_future_state_in_airbytes_old_format_yields_no_records_but_a_state
     catalog = catalog_for(["deals", "users", "persons"], mode="incremental")
     blob = {"deals": {"update_time": "2999-01-01 00:00:00"}, "users": {"modified": "2999-01-01 00:00:00"},
             "persons": {"update_time": "2999-01-01T00:00:00Z"}}
-    run = cli("read", badinputs.cfg(base_url=sandbox.url, credentials={"auth_type": "api_token", "api_token": sandbox.token}),
-              catalog, blob)
+    run = cli("read", _sandbox_config(sandbox), catalog, blob)
     assert run.code == 0, run.errors()
     assert not run.of("RECORD")
     for stream in blob:
         assert run.states(stream), stream
+

@@ -241,7 +241,8 @@ def _killed_sync_equals_reference(files, sync_reference, seed, tmp_path):
     note(f"sync seed {seed}: {kills} kill(s), reference {sync_reference['seconds']:.1f} s")
     assert set(got) == set(want)
     for name in want:
-        assert len(got[name]) == len(want[name]), f"{name}: {len(got[name])} rows, want {len(want[name])} ({kills} kills)"
+        assert len(got[name]) == len(want[name]), (
+            f"{name}: {len(got[name])} rows, want {len(want[name])} ({kills} kills)")
         assert got[name] == want[name], f"{name}: rows differ after {kills} kill(s)"
 
 

@@ -17,8 +17,8 @@ from tests.faults.faultkit import (
     During,
     Outcome,
     assert_states_cover_records,
-    configured,
     compare_with_truth,
+    configured,
     last_status,
     read_until_complete,
 )
@@ -120,7 +120,8 @@ def test_fault_daily_budget_runs_out_mid_stream(cli, make_sandbox):
         days.append(run)
         sb.advance(86400)
 
-    outcome = read_until_complete(cli, config_for(sb, num_workers=2), ALL_INCREMENTAL, max_reruns=12, before_rerun=next_day)
+    outcome = read_until_complete(cli, config_for(sb, num_workers=2), ALL_INCREMENTAL, max_reruns=12,
+                                  before_rerun=next_day)
     first = outcome.runs[0]
     assert first.code != 0 and first.errors()[-1]["failure_type"] == "transient_error"
     assert "daily" in first.errors()[-1]["message"].lower()
@@ -230,7 +231,7 @@ def test_fault_html_403_block_page(cli, make_sandbox, monkeypatch):
     the page itself not echoed), keeps the state of what it delivered, and the rerun after the block
     delivers everything. The sandbox's 30 s block is shortened to 2 s here; the engine keeps its own 30 s
     pause, which must not hold the failing run open (fault-findings F5)."""
-    monkeypatch.setattr("pipedrive_sandbox.limits.BLOCK_SECONDS", 2.0)
+    monkeypatch.setattr("pipedrive_sandbox.edge.limits.BLOCK_SECONDS", 2.0)
     sb = make_sandbox(burst=5)
     provoke_block(sb)
     sb.reset_stats()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from source_pipedrive.config import parse_config
 from source_pipedrive.errors import ConfigError, StateError
@@ -81,7 +82,8 @@ def test_a_full_refresh_state_never_becomes_an_incremental_cursor(state):
 def test_airbytes_legacy_cursor_applies_to_every_part(stream, moment, form):
     """Airbyte's connector kept {"deals": {"update_time": "YYYY-MM-DD HH:MM:SS"}} (users: "modified")."""
     text = format_v1(moment) if form == "v1" else format_rfc3339(moment)
-    for blob in ({stream.name: {stream.cursor: text}}, [{"type": "LEGACY", "data": {stream.name: {stream.cursor: text}}}]):
+    for blob in ({stream.name: {stream.cursor: text}},
+                 [{"type": "LEGACY", "data": {stream.name: {stream.cursor: text}}}]):
         parsed, warnings = parse_state(blob)
         assert not warnings
         restored = initial_state(stream, True, parsed[stream.name])
@@ -105,7 +107,8 @@ def test_states_of_unknown_streams_are_ignored_with_a_short_warning(blobs):
     st.lists(json_values, max_size=3),
     st.dictionaries(st.sampled_from([s.name for s in STREAMS]), json_values, max_size=3),
     st.lists(st.fixed_dictionaries({"type": st.sampled_from(["STREAM", "LEGACY", "GLOBAL", "STATE", "x"])},
-                                   optional={"stream": json_values, "data": json_values, "state": json_values}), max_size=3),
+                                   optional={"stream": json_values, "data": json_values, "state": json_values}),
+             max_size=3),
     st.lists(st.builds(as_message, st.sampled_from([s.name for s in STREAMS]), json_values), max_size=3),
 ))
 def test_any_state_either_applies_or_is_a_short_state_error(raw):
@@ -166,7 +169,8 @@ def test_any_number_of_fraction_digits_is_read_to_the_microsecond(moment, digits
     assert parsed == moment + timedelta(microseconds=int((frac + "000000")[:6]))
 
 
-@given(st.one_of(st.none(), st.integers(), st.floats(), st.booleans(), st.lists(st.text()), st.dictionaries(st.text(), st.text())))
+@given(st.one_of(st.none(), st.integers(), st.floats(), st.booleans(), st.lists(st.text()),
+                 st.dictionaries(st.text(), st.text())))
 def test_non_strings_are_no_datetime(value):
     assert parse_datetime(value) is None
 
@@ -197,6 +201,11 @@ def test_config_errors_never_carry_the_secrets(secret, bad):
              "client_secret": secret + "-c", "refresh_token": secret + "-r", "client_id": "cid"}
     with pytest.raises(ConfigError) as caught:
         parse_config({"credentials": creds, **bad})
+    # A secret that is a piece of the message's own wording (e.g. of its example date) proves nothing.
+    neutral = {**creds, "api_token": "~" * 12, "client_secret": "~" * 14, "refresh_token": "~" * 14}
+    with pytest.raises(ConfigError) as reference:
+        parse_config({"credentials": neutral, **bad})
+    assume(secret not in reference.value.message)
     assert secret not in caught.value.message
 
 

@@ -1,4 +1,5 @@
-"""Secrets never leave: fault cases and bad inputs with recognisable tokens, every byte of output scanned; TLS stays verified.
+"""Secrets never leave: fault cases and bad inputs with recognisable tokens, every byte of output
+scanned; TLS stays verified.
 
 The scan covers stdout, stderr, every file the run leaves behind (DuckDB file, logs) except the config files we
 wrote. One exclusion, by protocol design: CONTROL messages carry the refreshed OAuth config
@@ -73,7 +74,8 @@ def test_no_secret_in_any_output_of_the_fault_cases_or_the_duckdb_file(secret_sa
     work.mkdir()
     cfg_dir = tmp_path / "configs"
     cfg_dir.mkdir()
-    api = write_json(cfg_dir / "api.json", {"credentials": {"auth_type": "api_token", "api_token": TOKEN}, "base_url": sb.url})
+    api = write_json(cfg_dir / "api.json",
+                     {"credentials": {"auth_type": "api_token", "api_token": TOKEN}, "base_url": sb.url})
     oauth = write_json(cfg_dir / "oauth.json", {"credentials": {"auth_type": "oauth2", **sb.oauth}, "base_url": sb.url})
     wrong_secret = write_json(cfg_dir / "wrong.json", {"credentials": {
         "auth_type": "oauth2", "client_id": sb.oauth["client_id"], "client_secret": badinputs.CLIENT_SECRET,
@@ -219,8 +221,9 @@ def self_signed(tmp_path_factory) -> tuple[str, str]:
     tmp = tmp_path_factory.mktemp("tls")
     cert, key = tmp / "cert.pem", tmp / "key.pem"
     try:
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(cert)],
                        check=True, capture_output=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         pytest.skip("openssl is not available to make a self-signed certificate")

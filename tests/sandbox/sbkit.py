@@ -268,7 +268,7 @@ def required_params(op: Operation) -> dict[str, str]:
 
 def served_lists() -> list[tuple[str, str]]:
     """(operation key, a concrete path) of every list operation the sandbox serves, from its route table."""
-    from pipedrive_sandbox.routes import served
+    from pipedrive_sandbox.api.routes import served
 
     out = []
     for key, route in sorted(served().items()):

@@ -1,4 +1,5 @@
-"""Authentication: API token (header and legacy query), OAuth refresh flow, revocation, scopes (§1)."""
+"""Authentication: API token (header and legacy query), OAuth refresh flow, revocation, scopes
+[RD-AUTH], [RD-OAUTH], [GH-PHP-14]."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def _create(sb, entity: str) -> dict:
     return sb.create(entity, **fields)
 
 
-def test_truth_lists_every_contract_entity(sandbox) -> None:
+def test_truth_lists_every_documented_entity(sandbox) -> None:
     s = streams(sandbox)
     assert set(ENTITIES) <= set(s)
     for name, st in s.items():
@@ -101,7 +101,7 @@ def test_advance_moves_clock_date_header_and_control_clock(make_sandbox) -> None
     assert parsedate_to_datetime(r.headers["date"]) == t1.replace(microsecond=0)
 
 
-def test_default_clock_starts_at_contract_now(make_sandbox) -> None:
+def test_default_clock_starts_at_documented_now(make_sandbox) -> None:
     assert make_sandbox().now().isoformat().startswith("2026-11-01T12:00:00")
 
 

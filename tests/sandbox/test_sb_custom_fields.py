@@ -1,4 +1,4 @@
-"""Custom fields: *Fields metadata and the exact v1 / v2 value shapes on records (pipedrive-api.md §6)."""
+"""Custom fields: *Fields metadata and the exact v1 / v2 value shapes on records [RD-CF], [RD-V2MIG]."""
 
 from __future__ import annotations
 

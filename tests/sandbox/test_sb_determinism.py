@@ -28,7 +28,9 @@ def test_different_seed_gives_different_data(make_sandbox) -> None:
     b = _snapshot(make_sandbox(seed=12))
     for path in PATHS_V2 + PATHS_V1:
         assert a[path] != b[path], path
-    keys = lambda s: {f["field_code"] for f in s["/api/v2/dealFields"] if f["is_custom_field"]}
+
+    def keys(s):
+        return {f["field_code"] for f in s["/api/v2/dealFields"] if f["is_custom_field"]}
     assert keys(a) != keys(b)  # custom field hashes differ per account [RD-CF]
 
 

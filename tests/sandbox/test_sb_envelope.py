@@ -51,7 +51,7 @@ def test_every_served_list_has_its_operations_envelope(sandbox, key: str, path: 
 
 
 def test_every_served_operation_exists_in_the_official_files() -> None:
-    from pipedrive_sandbox.routes import served
+    from pipedrive_sandbox.api.routes import served
 
     for key, route in served().items():
         assert key in facts()["operations"], key

@@ -207,7 +207,7 @@ def test_recents_filters_by_items(make_sandbox) -> None:
 
 
 def test_recents_returns_only_the_last_30_days(make_sandbox) -> None:
-    # peers.md: since Dec 2024 /v1/recents returns at most one month, whatever since_timestamp asks
+    # since Dec 2024 /v1/recents returns at most one month, whatever since_timestamp asks [PEER-RECENTS]
     sb = make_sandbox()
     old = _touch(sb, "deals", 1)[0]
     sb.advance(40 * DAY)

@@ -85,7 +85,7 @@ def _bad_values(spec: dict) -> list[str]:
 
 
 def _bad_cases() -> list[tuple[str, str, str, str]]:
-    from pipedrive_sandbox.routes import served
+    from pipedrive_sandbox.api.routes import served
 
     cases = []
     for key, route in sorted(served().items()):

@@ -3,19 +3,16 @@ the official operation facts per stream part, and the include_fields the connect
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
-import orjson
 
+from pipedrive_sandbox.spec import Operation, operation, operations
 from source_pipedrive.fields import CustomField
+from source_pipedrive.http import Paging
 from source_pipedrive.streams import STREAMS, Part, Stream
 
 # Keywords Airbyte's CAT rejects in catalogs/specs ([AB-CAT] TestSpec/TestDiscovery).
@@ -87,39 +84,9 @@ FIELD_BY_TYPE = {f.field_type: f for f in FIELDS}
 
 
 # --- The official operation behind every stream part ---------------------------------------------
-# src/pipedrive_sandbox/spec/facts.json holds, per GET operation of [SPEC-v1]/[SPEC-v2], its params and
-# the simplified schema of one record (`item`: type, format, enum, nullable, properties, items, any_of).
-# It is read as data here, without importing the sandbox package, so these tests do not depend on the
-# sandbox's code. A part's operation is "GET " + its path.
-
-
-def facts_file() -> Path:
-    spec = importlib.util.find_spec("pipedrive_sandbox")  # locates the package without importing it
-    assert spec is not None and spec.submodule_search_locations, "pipedrive_sandbox is not installed"
-    return Path(next(iter(spec.submodule_search_locations))) / "spec" / "facts.json"
-
-
-@functools.lru_cache(maxsize=1)
-def operations() -> dict[str, dict[str, Any]]:
-    return orjson.loads(facts_file().read_bytes())["operations"]
-
-
-@dataclass(frozen=True)
-class Operation:
-    key: str  # "GET /v1/leads"
-    records_key: str | None
-    params: dict[str, dict[str, Any]] = field(repr=False)  # query parameters by name
-    item: dict[str, Any] = field(repr=False)  # one record's simplified schema
-
-
-@functools.lru_cache(maxsize=None)
-def operation(key: str) -> Operation:
-    """The operation named like "GET /v1/leads"; KeyError if the official files have none."""
-    raw = operations()[key]
-    return Operation(key, raw.get("records_key"),
-                     {p["name"]: p for p in raw.get("params") or () if p.get("in", "query") == "query"},
-                     raw.get("item") or {})
-
+# pipedrive_sandbox.spec serves the checked-in facts of every GET operation of [SPEC-v1]/[SPEC-v2]: its query
+# parameters and the simplified schema of one record (`item`: type, format, enum, nullable, properties,
+# items, any_of). A part's operation is "GET " + its path.
 
 def operation_key(part: Part) -> str:
     return f"GET {part.path}"
@@ -153,35 +120,11 @@ def default_properties(op: Operation) -> set[str]:
     return set(op.item.get("properties") or {}) - include_enum(op)
 
 
-# What the connector asks for via include_fields, per v2 stream, until its stream table says so
-# (Stream.params / Part.params "include_fields"); requested_include_fields prefers the stream table.
-# deals: all 16 names GET /api/v2/deals accepts; activities: attendees. Nothing for persons (their
-# marketing_status/doi_status need the Campaigns app) nor for organizations and the *Fields lists.
-DEAL_INCLUDE_FIELDS = (
-    "next_activity_id", "last_activity_id", "first_won_time", "products_count", "files_count", "notes_count",
-    "followers_count", "email_messages_count", "activities_count", "done_activities_count",
-    "undone_activities_count", "participants_count", "last_incoming_mail_time", "last_outgoing_mail_time",
-    "smart_bcc_email", "source_lead_id",
-)
-ASSUMED_INCLUDE_FIELDS: dict[str, tuple[str, ...]] = {
-    "deals": DEAL_INCLUDE_FIELDS,
-    "activities": ("attendees",),
-}
-
-
-def table_include_fields(stream: Stream) -> set[str] | None:
-    """include_fields named in the stream table for any part of `stream`; None if it names none."""
-    found: set[str] | None = None
-    for params in [stream.params] + [p.params for p in stream.parts(True)]:
-        for name, value in params:
-            if name == "include_fields":
-                found = (found or set()) | {v.strip() for v in value.split(",") if v.strip()}
-    return found
-
-
 def requested_include_fields(stream: Stream) -> set[str]:
-    from_table = table_include_fields(stream)
-    return from_table if from_table is not None else set(ASSUMED_INCLUDE_FIELDS.get(stream.name, ()))
+    """The include_fields the stream table names for any part of `stream` (Stream.params / Part.params)."""
+    return {name.strip() for params in [stream.params] + [p.params for p in stream.parts(True)]
+            for key, value in params if key == "include_fields"
+            for name in value.split(",") if name.strip()}
 
 
 # --- Our schema against the facts' item schema -----------------------------------------------------
@@ -239,35 +182,46 @@ def mismatches(node: dict[str, Any], ours: dict[str, Any], where: str,
 # --- Reading a sandbox the way Pipedrive paginates ---------------------------------------------------
 
 
-def pages(client: httpx.Client, path: str, paging: str, params: dict[str, str],
+OFFSETS = (Paging.OFFSET, Paging.KEYSET)  # keyset: offsets the connector re-anchors; a plain walk is the same
+
+
+def pages(client: httpx.Client, path: str, paging: Paging, params: dict[str, str],
           page_size: int = 500) -> Iterator[list[dict[str, Any]]]:
     """Walk one list endpoint to the end the way Pipedrive paginates it ([RD-PAG]): v2 by cursor, v1 by
-    start/limit (pagination data nested under `pagination` or flat), some v1 lists in one response."""
+    start/limit (pagination data nested under `pagination` or flat), some v1 lists in one response.
+    Where the official facts put the list one level down (/v1/goals/find: data.goals), it is read there."""
+    records_key = operations().get(f"GET {path}", {}).get("records_key")
     cursor: str | None = None
     start = 0
     for _ in range(10_000):
         query = dict(params)
-        if paging == "cursor":
+        if paging is Paging.CURSOR:
             query.update(limit=str(page_size), **({"cursor": cursor} if cursor else {}))
-        elif paging in ("offset", "keyset"):  # keyset: offsets the connector re-anchors; a plain walk is the same
+        elif paging in OFFSETS:
             query.update(limit=str(page_size), start=str(start))
         r = client.get(path, params=query)
         assert r.status_code == 200, f"{path}: {r.status_code} {r.text[:200]}"
         body = r.json()
         data = body.get("data") or []
-        yield (data.get("goals") or []) if isinstance(data, dict) else data  # /v1/goals/find nests its list
+        if isinstance(data, dict):
+            data = (data.get(records_key) or []) if records_key else []
+        yield data
         extra = body.get("additional_data") or {}
         more = extra.get("pagination") or extra
-        if paging == "cursor" and extra.get("next_cursor"):
+        if paging is Paging.CURSOR and extra.get("next_cursor"):
             cursor = extra["next_cursor"]
-        elif paging in ("offset", "keyset") and more.get("more_items_in_collection"):
+        elif paging in OFFSETS and more.get("more_items_in_collection"):
             start = more["next_start"]
         else:
             return
     raise AssertionError(f"{path}: pagination never ended")
 
 
-def fetch(client: httpx.Client, path: str, paging: str, params: dict[str, str] | None = None,
-          page_size: int = 500) -> list[dict]:
-    return [rec for page in pages(client, path, str(getattr(paging, "value", paging)), params or {}, page_size)
-            for rec in page]
+def fetch(client: httpx.Client, path: str, paging: Paging, params: dict[str, str] | None = None,
+          page_size: int = 500) -> list[dict[str, Any]]:
+    return [rec for page in pages(client, path, paging, params or {}, page_size) for rec in page]
+
+
+def fetch_stream(client: httpx.Client, stream: Stream) -> list[dict[str, Any]]:
+    """Every record of a stream's main list, unfiltered, as its row says to page it (field lists)."""
+    return fetch(client, stream.path, stream.paging, stream.query(stream.parts(False)[0]), stream.page_size)

@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 from source_pipedrive import source
-from source_pipedrive.fields import FIELD_ENDPOINTS, parse_fields, stream_schema
+from source_pipedrive.fields import parse_fields, stream_schema
 from source_pipedrive.schemas import STREAM_NAMES, base_schema
 from source_pipedrive.streams import STREAMS, Stream
 
-from .schemakit import FIELDS, fetch
+from .schemakit import FIELDS, fetch_stream
 
 SIMPLE = {"string", "integer", "number", "boolean", "object", "array"}
 # String formats with a meaning to Airbyte are date and date-time; PyAirbyte maps any other format to a
@@ -108,7 +108,7 @@ def test_every_base_schema_property_is_typed(stream: str) -> None:
 @pytest.mark.parametrize("stream", STREAMS, ids=lambda s: s.name)
 def test_catalog_entries_with_every_field_type_are_typed(stream: Stream) -> None:
     """Every field_type of [SPEC-v1]/[SPEC-v2] plus an unknown one, for each stream with custom fields."""
-    entry = source.catalog_entry(stream, list(FIELDS) if stream.name in FIELD_ENDPOINTS else [])
+    entry = source.catalog_entry(stream, list(FIELDS) if stream.field_list else [])
     assert list(untyped(entry["json_schema"])) == []
 
 
@@ -121,16 +121,15 @@ def sandbox_fields(sandbox) -> dict[str, list]:
     out: dict[str, list] = {}
     with httpx.Client(base_url=sandbox.url, headers={"x-api-token": sandbox.token}, timeout=30) as client:
         for stream in STREAMS:
-            path = FIELD_ENDPOINTS.get(stream.name)
-            paging = "cursor" if path and path.startswith("/api/v2/") else "offset"
-            out[stream.name] = parse_fields(stream.name, fetch(client, path, paging)) if path else []
+            fields = stream.field_list
+            out[stream.name] = parse_fields(fields.api_version, fetch_stream(client, fields)) if fields else []
     return out
 
 
 @pytest.mark.parametrize("stream", STREAMS, ids=lambda s: s.name)
 def test_catalog_entries_with_sandbox_custom_fields_are_typed(sandbox_fields, stream: Stream) -> None:
     fields = sandbox_fields[stream.name]
-    if stream.name in FIELD_ENDPOINTS:
+    if stream.field_list:
         assert fields, f"{stream.name}: the sandbox account has no custom fields"
     schema = source.catalog_entry(stream, fields)["json_schema"]
     assert schema == stream_schema(stream.name, fields)

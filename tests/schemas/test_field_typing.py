@@ -8,15 +8,13 @@ from typing import Any
 import pytest
 
 from source_pipedrive.fields import (
-    FIELD_ENDPOINTS,
     CustomField,
     parse_fields,
-    parse_v1_fields,
-    parse_v2_fields,
     stream_schema,
     v1_value_properties,
     v2_value_schema,
 )
+from source_pipedrive.streams import STREAMS
 
 from .schemakit import ALL_TYPES, FIELD_BY_TYPE, FIELDS, validator
 
@@ -26,7 +24,7 @@ ADDRESS_V2 = {
     "admin_area_level_2": None, "country": "Estonia", "postal_code": "10111",
     "formatted_address": "Main St 1, 10111 Tallinn, Estonia",
 }
-# v2 `custom_fields.<key>` values, one per user-creatable field type (hand-written from the table).
+# v2 `custom_fields.<key>` values, one per user-creatable field type (hand-written from the [RD-V2MIG] value table).
 V2_SAMPLES: dict[str, Any] = {
     "varchar": "text", "varchar_auto": "auto", "text": "long\ntext", "phone": "+372 555 1234",
     "double": 500.25, "monetary": {"value": 500, "currency": "USD"}, "enum": 12, "set": [11, 13],
@@ -47,7 +45,9 @@ V1_SAMPLES: dict[str, dict[str, Any]] = {
     "address": {"{k}": ADDRESS_V2["formatted_address"], "{k}_subpremise": None,
                 **{f"{{k}}_{p}": v for p, v in ADDRESS_V2.items() if p not in ("value", "subpremise")}},
 }
-SECTION6 = tuple(V2_SAMPLES)
+USER_TYPES = tuple(V2_SAMPLES)  # the field types a user can create ([RD-CF])
+# The streams whose custom values sit under v2 `custom_fields`, and the one with top-level v1 values.
+V2_CUSTOM_STREAMS = [s.name for s in STREAMS if s.field_list and s.api_version == "v2"]
 
 
 def v2_errors(stream: str, field: CustomField, value: Any) -> list[str]:
@@ -64,14 +64,14 @@ def v1_record(field: CustomField, template: dict[str, Any]) -> dict[str, Any]:
     return {k.replace("{k}", field.key): v for k, v in template.items()}
 
 
-@pytest.mark.parametrize("stream", ["deals", "persons", "organizations", "products"])
-@pytest.mark.parametrize("field_type", SECTION6)
-def test_v2_value_of_every_section6_type_validates(stream: str, field_type: str) -> None:
+@pytest.mark.parametrize("stream", V2_CUSTOM_STREAMS)
+@pytest.mark.parametrize("field_type", USER_TYPES)
+def test_v2_value_of_every_user_type_validates(stream: str, field_type: str) -> None:
     assert v2_errors(stream, FIELD_BY_TYPE[field_type], V2_SAMPLES[field_type]) == []
 
 
-@pytest.mark.parametrize("field_type", SECTION6)
-def test_v1_lead_values_of_every_section6_type_validate(field_type: str) -> None:
+@pytest.mark.parametrize("field_type", USER_TYPES)
+def test_v1_lead_values_of_every_user_type_validate(field_type: str) -> None:
     field = FIELD_BY_TYPE[field_type]
     values = v1_record(field, V1_SAMPLES[field_type])
     assert set(values) <= set(stream_schema("leads", FIELDS)["properties"])  # companions are declared
@@ -146,7 +146,7 @@ def test_lead_entity_fields_are_typed_exactly_like_the_deal_ones(field_type: str
 def test_lead_entity_fields_from_a_v1_field_list_are_typed() -> None:
     items = [{"id": i, "key": f"{i:040x}", "name": f"My {t}", "field_type": t, "edit_flag": True}
              for i, t in enumerate(ENTITY_TYPES, start=1)]
-    props = stream_schema("leads", parse_v1_fields(items))["properties"]
+    props = stream_schema("leads", parse_fields("v1", items))["properties"]
     assert [props[i["key"]]["type"] for i in items] == [["integer", "null"]] * len(ENTITY_TYPES)
 
 
@@ -183,8 +183,8 @@ V1_ITEMS = [
 ]
 
 
-def test_parse_v2_fields_keeps_only_custom_fields() -> None:
-    fields = parse_v2_fields(V2_ITEMS)
+def test_v2_parsing_keeps_only_custom_fields() -> None:
+    fields = parse_fields("v2", V2_ITEMS)
     assert [f.key for f in fields] == ["9dc80c50d78a15643bfc4ca79d76156a73a1ca0e", "a" * 40]
     assert fields[0] == CustomField(
         "9dc80c50d78a15643bfc4ca79d76156a73a1ca0e", "Customer Type", "enum",
@@ -193,19 +193,24 @@ def test_parse_v2_fields_keeps_only_custom_fields() -> None:
     assert fields[1].options == ()
 
 
-def test_parse_v1_fields_keeps_only_editable_hash_keys() -> None:
-    fields = parse_v1_fields(V1_ITEMS)
+def test_v1_parsing_keeps_only_editable_hash_keys() -> None:
+    fields = parse_fields("v1", V1_ITEMS)
     assert [(f.key, f.field_type) for f in fields] == [
         ("9dc80c50d78a15643bfc4ca79d76156a73a1ca0e", "enum"), ("b" * 40, "daterange")]
     assert fields[0].options == ((190, "Private person"),)
 
 
-def test_parse_fields_speaks_each_endpoints_version() -> None:
-    assert FIELD_ENDPOINTS["leads"].startswith("/v1/")
-    assert all(p.startswith("/api/v2/") for s, p in FIELD_ENDPOINTS.items() if s != "leads")
-    assert [f.key for f in parse_fields("leads", V1_ITEMS)] == [f.key for f in parse_v1_fields(V1_ITEMS)]
-    assert parse_fields("deals", V2_ITEMS) == parse_v2_fields(V2_ITEMS)
-    assert parse_fields("deals", V1_ITEMS) == []  # v1 items have no is_custom_field
+def test_each_version_reads_only_its_own_items() -> None:
+    assert parse_fields("v2", V1_ITEMS) == []  # v1 items have no is_custom_field
+    assert parse_fields("v1", V2_ITEMS) == []  # v2 items have no edit_flag
+
+
+def test_custom_values_are_shaped_like_the_field_list_that_describes_them() -> None:
+    """A stream's fields are parsed in its field list's version and its values placed by its records'
+    version: the two agree for every stream with custom fields (leads: v1 and /v1/leadFields)."""
+    with_fields = [s for s in STREAMS if s.field_list]
+    assert with_fields and all(s.field_list.api_version == s.api_version for s in with_fields)
+    assert [s.name for s in with_fields if s.api_version == "v1"] == ["leads"]
 
 
 def test_machine_readable_keys_keep_every_option() -> None:

@@ -12,22 +12,18 @@ import re
 
 import pytest
 
-from source_pipedrive.fields import FIELD_ENDPOINTS
 from source_pipedrive.schemas import base_schema
-from source_pipedrive.streams import STREAMS, Stream
+from source_pipedrive.streams import DEAL_INCLUDE_FIELDS, STREAMS, STREAMS_BY_NAME, Stream
 
 from .schemakit import (
-    ASSUMED_INCLUDE_FIELDS,
-    DEAL_INCLUDE_FIELDS,
     default_properties,
     include_enum,
     mismatches,
     requested_include_fields,
     stream_operations,
-    table_include_fields,
 )
 
-V2_STREAMS = [s for s in STREAMS if s.path.startswith("/api/v2/")]
+V2_STREAMS = [s for s in STREAMS if s.api_version == "v2"]
 
 # Keys the default response carries although the facts' item schema lacks them: stream -> {key: why}.
 DEFAULT_BUT_UNDECLARED: dict[str, dict[str, str]] = {
@@ -47,7 +43,7 @@ def allowed(stream: Stream) -> set[str]:
     ops = stream_operations(stream)
     out = set().union(*(default_properties(op) for op in ops)) | requested_include_fields(stream)
     out |= set(DEFAULT_BUT_UNDECLARED.get(stream.name, {}))
-    if stream.name in FIELD_ENDPOINTS:
+    if stream.field_list:
         out.add("custom_fields")  # typed per account from the stream's *Fields endpoint
     return out
 
@@ -104,24 +100,17 @@ def test_requested_include_fields_have_their_types(stream: Stream) -> None:
 
 
 def test_deals_request_all_their_include_fields_and_activities_attendees() -> None:
-    deals = next(s for s in STREAMS if s.name == "deals")
+    deals = STREAMS_BY_NAME["deals"]
     enum = set().union(*(include_enum(op) for op in stream_operations(deals)))
-    assert set(DEAL_INCLUDE_FIELDS) == enum and len(DEAL_INCLUDE_FIELDS) == 16
+    names = DEAL_INCLUDE_FIELDS.split(",")
+    assert set(names) == enum and len(names) == 16
     assert requested_include_fields(deals) == enum
-    activities = next(s for s in STREAMS if s.name == "activities")
+    activities = STREAMS_BY_NAME["activities"]
     assert requested_include_fields(activities) == {"attendees"}
 
 
-def test_the_assumption_is_only_a_fallback() -> None:
-    """Once the stream table names include_fields for a stream, the tests take them from there."""
-    for stream in V2_STREAMS:
-        table = table_include_fields(stream)
-        expected = table if table is not None else set(ASSUMED_INCLUDE_FIELDS.get(stream.name, ()))
-        assert requested_include_fields(stream) == expected
-
-
 def test_persons_leave_out_marketing_fields_and_keep_contact_sync_nullable() -> None:
-    persons = next(s for s in STREAMS if s.name == "persons")
+    persons = STREAMS_BY_NAME["persons"]
     props = base_schema("persons")["properties"]
     default = set().union(*(default_properties(op) for op in stream_operations(persons)))
     for name in MARKETING:
@@ -141,8 +130,8 @@ def test_every_allowance_is_still_needed() -> None:
 
 def test_the_check_can_fail() -> None:
     """Declaring an include-only property the connector does not request is reported."""
-    persons = next(s for s in STREAMS if s.name == "persons")
-    organizations = next(s for s in STREAMS if s.name == "organizations")
+    persons = STREAMS_BY_NAME["persons"]
+    organizations = STREAMS_BY_NAME["organizations"]
     assert phantoms(persons, {"id", "name", "marketing_status", "labels"}) == {"marketing_status", "labels"}
     assert phantoms(organizations, {"people_count", "custom_fields"}) == {"people_count"}
-    assert {"ui_visibility"} == phantoms(next(s for s in STREAMS if s.name == "deal_fields"), {"ui_visibility"})
+    assert {"ui_visibility"} == phantoms(STREAMS_BY_NAME["deal_fields"], {"ui_visibility"})

@@ -9,10 +9,18 @@ from typing import Any
 import httpx
 import pytest
 
-from source_pipedrive.fields import FIELD_ENDPOINTS, parse_fields, stream_schema
+from source_pipedrive.fields import parse_fields, stream_schema
 from source_pipedrive.streams import STREAMS, Part, Stream
 
-from .schemakit import fetch, include_enum, operation, operation_key, requested_include_fields, validator
+from .schemakit import (
+    fetch,
+    fetch_stream,
+    include_enum,
+    operation,
+    operation_key,
+    requested_include_fields,
+    validator,
+)
 
 # Keys left undeclared on purpose: option ids are integers for custom fields and strings for built-in
 # ones ([SPEC-v2] *Fields), and no single type fits (schemas.account.OPTION_ID_NOTE).
@@ -43,11 +51,6 @@ def part_query(stream: Stream, part: Part) -> dict[str, str]:
     return query
 
 
-def part_paging(stream: Stream, part: Part) -> str:
-    paging = stream.paging_of(part)
-    return str(getattr(paging, "value", paging))
-
-
 @pytest.fixture(scope="module")
 def client(sandbox) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=sandbox.url, headers={"x-api-token": sandbox.token}, timeout=30) as c:
@@ -55,9 +58,9 @@ def client(sandbox) -> Iterator[httpx.Client]:
 
 
 def schema_for(client: httpx.Client, stream: Stream) -> dict[str, Any]:
-    path = FIELD_ENDPOINTS.get(stream.name)
-    items = fetch(client, path, "cursor" if path.startswith("/api/v2/") else "offset") if path else []
-    return stream_schema(stream.name, parse_fields(stream.name, items))
+    fields = stream.field_list
+    custom = parse_fields(fields.api_version, fetch_stream(client, fields)) if fields is not None else []
+    return stream_schema(stream.name, custom)
 
 
 @pytest.mark.parametrize("stream", STREAMS, ids=lambda s: s.name)
@@ -69,7 +72,7 @@ def test_every_sandbox_record_validates(client: httpx.Client, stream: Stream) ->
     extra: set[str] = set()
     for part in stream.parts(incremental=True):
         path = part.path
-        for rec in fetch(client, path, part_paging(stream, part), part_query(stream, part), stream.page_size):
+        for rec in fetch(client, path, stream.paging_of(part), part_query(stream, part), stream.page_size):
             seen += 1
             problems += [f"{path} id={rec.get('id')} {list(e.absolute_path)}: {e.message}"
                          for e in check.iter_errors(rec)]
@@ -80,15 +83,16 @@ def test_every_sandbox_record_validates(client: httpx.Client, stream: Stream) ->
     assert sorted(extra) == []  # every key served is declared, so destinations get typed columns
 
 
-@pytest.mark.parametrize("stream", [s for s in STREAMS if s.name in FIELD_ENDPOINTS], ids=lambda s: s.name)
+@pytest.mark.parametrize("stream", [s for s in STREAMS if s.field_list], ids=lambda s: s.name)
 def test_sandbox_custom_values_are_typed_by_our_schema(client: httpx.Client, stream: Stream) -> None:
     """The custom values are declared, not just let through by additionalProperties."""
     schema = schema_for(client, stream)
-    props = schema["properties"] if stream.name == "leads" else schema["properties"]["custom_fields"]["properties"]
-    assert props, f"{stream.name}: no custom fields parsed from {FIELD_ENDPOINTS[stream.name]}"
+    top_level = stream.api_version == "v1"  # v1 records carry custom values at the top level
+    props = schema["properties"] if top_level else schema["properties"]["custom_fields"]["properties"]
+    assert props, f"{stream.name}: no custom fields parsed from {stream.fields_path}"
     main = stream.parts(incremental=False)[0]
-    records = fetch(client, stream.path, part_paging(stream, main), part_query(stream, main), stream.page_size)
-    values = [rec if stream.name == "leads" else rec.get("custom_fields") or {} for rec in records]
+    records = fetch(client, stream.path, stream.paging_of(main), part_query(stream, main), stream.page_size)
+    values = [rec if top_level else rec.get("custom_fields") or {} for rec in records]
     hashes = {k for v in values for k in v if len(k) >= 40}
     assert hashes, f"{stream.name}: records carry no custom values"
     assert hashes <= set(props), f"{stream.name}: undeclared custom keys {sorted(hashes - set(props))[:5]}"

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from source_pipedrive.fields import FIELD_ENDPOINTS
 from source_pipedrive.schemas import base_schema
-from source_pipedrive.streams import STREAMS, Part, Stream
+from source_pipedrive.streams import STREAMS, STREAMS_BY_NAME, Part, Stream
 
 from .schemakit import (
     STREAM_PARTS,
@@ -27,7 +26,9 @@ from .schemakit import (
 
 # One case per distinct (stream, operation): deals' deleted part reads /api/v2/deals again.
 CASES = sorted({(s.name, operation_key(p)) for s, p in STREAM_PARTS})
-STREAMS_BY = {s.name: s for s in STREAMS}
+
+# The v2 *Fields lists (one shared item schema in [SPEC-v2]).
+V2_FIELD_LISTS = sorted({s.field_list.name for s in STREAMS if s.field_list and s.field_list.api_version == "v2"})
 
 # Deliberate differences from the official item schemas: (stream, property path) -> why.
 DEVIATIONS: dict[tuple[str, str], str] = {
@@ -37,7 +38,7 @@ DEVIATIONS: dict[tuple[str, str], str] = {
     **{(name, f"{name}.options[].id"): (
         "an integer (custom fields) or a string (built-in fields): no single type fits and Airbyte allows no "
         "union, so it is left undeclared and passes through as sent (schemas.account.OPTION_ID_NOTE)")
-       for name in ("deal_fields", "person_fields", "organization_fields", "product_fields")},
+       for name in V2_FIELD_LISTS},
 }
 
 
@@ -48,7 +49,7 @@ def compared_properties(stream: Stream, key: str) -> set[str]:
 
 def found(stream: str, key: str) -> list[str]:
     item = operation(key).item
-    problems = mismatches(item, base_schema(stream), stream, compared_properties(STREAMS_BY[stream], key))
+    problems = mismatches(item, base_schema(stream), stream, compared_properties(STREAMS_BY_NAME[stream], key))
     return [p for p in problems if (stream, p.split(":")[0]) not in DEVIATIONS]
 
 
@@ -70,7 +71,7 @@ def test_every_spec_property_is_declared_with_a_compatible_type(stream: str, key
 def test_every_deviation_is_still_needed() -> None:
     """An allowlisted difference that no longer occurs is removed from DEVIATIONS."""
     raw = {(s, p.split(":")[0]) for s, k in CASES
-           for p in mismatches(operation(k).item, base_schema(s), s, compared_properties(STREAMS_BY[s], k))}
+           for p in mismatches(operation(k).item, base_schema(s), s, compared_properties(STREAMS_BY_NAME[s], k))}
     assert set(DEVIATIONS) - raw == set()
 
 
@@ -105,14 +106,13 @@ def test_a_path_missing_from_the_facts_would_fail() -> None:
         stream_operations(invented)
 
 
-FIELD_OPERATIONS = sorted({f"GET {p}" for p in FIELD_ENDPOINTS.values()} |
-                          {f"GET {s.fields_path}" for s in STREAMS if s.fields_path})
+FIELD_LISTS = sorted({s.field_list for s in STREAMS if s.field_list}, key=lambda s: s.name)
+# The keys of the *Fields items parse_fields reads, per API version.
+FIELD_KEYS = {"v2": {"field_code", "field_name", "field_type", "options", "is_custom_field"},
+              "v1": {"key", "name", "field_type", "options", "edit_flag"}}
 
 
-@pytest.mark.parametrize("key", FIELD_OPERATIONS)
-def test_field_parsers_read_properties_the_spec_defines(key: str) -> None:
-    """parse_v2_fields / parse_v1_fields read these keys of the *Fields items."""
-    props = set(operation(key).item.get("properties") or {})
-    needed = ({"field_code", "field_name", "field_type", "options", "is_custom_field"} if key.startswith("GET /api/v2/")
-              else {"key", "name", "field_type", "options", "edit_flag"})
-    assert needed <= props
+@pytest.mark.parametrize("fields", FIELD_LISTS, ids=lambda s: s.name)
+def test_field_parsers_read_properties_the_spec_defines(fields: Stream) -> None:
+    props = set(operation(operation_key(fields.parts(False)[0])).item.get("properties") or {})
+    assert FIELD_KEYS[fields.api_version] <= props

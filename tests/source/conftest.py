@@ -46,7 +46,8 @@ class Run:
         return [
             m["trace"]["stream_status"]["status"]
             for m in self.of("TRACE")
-            if m["trace"]["type"] == "STREAM_STATUS" and m["trace"]["stream_status"]["stream_descriptor"]["name"] == stream
+            if m["trace"]["type"] == "STREAM_STATUS"
+            and m["trace"]["stream_status"]["stream_descriptor"]["name"] == stream
         ]
 
     def errors(self) -> list[dict]:

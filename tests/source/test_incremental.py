@@ -124,7 +124,8 @@ def test_a_crashed_full_refresh_resumes_from_its_last_page(cli, sandbox):
 
 @pytest.mark.parametrize("state", [
     "garbage",
-    [{"type": "STREAM", "stream": {"stream_descriptor": {"name": "deals"}, "stream_state": {"update_time": "not a date"}}}],
+    [{"type": "STREAM",
+      "stream": {"stream_descriptor": {"name": "deals"}, "stream_state": {"update_time": "not a date"}}}],
     [{"type": "GLOBAL", "global": {"shared_state": {}}}],
     [{"type": "STREAM", "stream": {"stream_descriptor": {"name": "deals"}, "stream_state": {"bookmarks": {"x": 1}}}}],
 ])

@@ -36,7 +36,8 @@ def test_spec_passes_the_acceptance_lint(cli):
         kind = node.get("type")
         if isinstance(kind, list):
             assert len(kind) == 2 and "null" in kind, path
-        if path and path[-2:-1] == ("properties",) and path[-1] in SECRET_NAMES and kind in ("string", "integer", "number"):
+        if (path and path[-2:-1] == ("properties",) and path[-1] in SECRET_NAMES
+                and kind in ("string", "integer", "number")):
             assert node.get("airbyte_secret") is True, f"{path} holds a secret but is not airbyte_secret"
     one_of = spec["properties"]["credentials"]["oneOf"]
     consts = [variant["properties"]["auth_type"]["const"] for variant in one_of]

@@ -100,13 +100,15 @@ def test_two_sequential_full_reads_have_later_emitted_at(cli, sandbox):
 
 def test_far_future_state_yields_no_records_but_a_state(cli, sandbox):
     first = cli("read", config_for(sandbox), catalog_for(mode="incremental"))
+    far = "2999-01-01T00:00:00Z"
     future = []
     for s in first.final_state():
         state = dict(s["stream"]["stream_state"])
         for key in list(state):
             if key not in ("version", "mode"):
-                state[key] = "2999-01-01T00:00:00Z" if key != "parts" else {p: "2999-01-01T00:00:00Z" for p in state["parts"]}
-        future.append({"type": "STREAM", "stream": {"stream_descriptor": s["stream"]["stream_descriptor"], "stream_state": state}})
+                state[key] = far if key != "parts" else {p: far for p in state["parts"]}
+        descriptor = s["stream"]["stream_descriptor"]
+        future.append({"type": "STREAM", "stream": {"stream_descriptor": descriptor, "stream_state": state}})
     run = cli("read", config_for(sandbox), catalog_for(mode="incremental"), future)
     assert run.code == 0, run.errors()
     incremental = [s.name for s in STREAMS if s.incremental]
@@ -118,7 +120,8 @@ def test_far_future_state_yields_no_records_but_a_state(cli, sandbox):
 @pytest.mark.parametrize("catalog, words", [
     ({"streams": [{"stream": {"name": "no_such_stream"}, "sync_mode": "full_refresh"}]}, "unknown stream"),
     ({"streams": [{"stream": {"name": "deals"}, "sync_mode": "sideways"}]}, "sync_mode"),
-    ({"streams": [{"stream": {"name": "deals"}, "sync_mode": "incremental", "cursor_field": ["title"]}]}, "cursor_field"),
+    ({"streams": [{"stream": {"name": "deals"}, "sync_mode": "incremental", "cursor_field": ["title"]}]},
+     "cursor_field"),
     ({"nothing": []}, "streams"),
 ])
 def test_bad_catalog_gives_a_trace_error(cli, sandbox, catalog, words):

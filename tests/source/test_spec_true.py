@@ -31,13 +31,15 @@ def _queries():
         for part in stream.parts(incremental=True):
             base = {k: str(v) for k, v in stream.query(part).items()}
             paging = stream.paging_of(part)
+            limit = str(stream.page_size)
             pages = [{}]
             if paging is Paging.CURSOR:
-                pages = [{"limit": str(stream.page_size)}, {"limit": str(stream.page_size), "cursor": "eyJpZCI6MX0"}]
+                pages = [{"limit": limit}, {"limit": limit, "cursor": "eyJpZCI6MX0"}]
             elif paging in (Paging.OFFSET, Paging.KEYSET):
-                pages = [{"start": "0", "limit": str(stream.page_size)}, {"start": "995", "limit": str(stream.page_size)}]
+                pages = [{"start": "0", "limit": limit}, {"start": "995", "limit": limit}]
             since = stream.since_param_of(part)
-            filters = [{}] + ([{since: format_rfc3339(SOME_INSTANT)}, {since: format_rfc3339(SOME_INSTANT.replace(microsecond=0))}] if since else [])
+            instants = (SOME_INSTANT, SOME_INSTANT.replace(microsecond=0))
+            filters = [{}] + ([{since: format_rfc3339(t)} for t in instants] if since else [])
             for page in pages:
                 for time_filter in filters:
                     yield stream.name, part.path, {**base, **page, **time_filter}
@@ -47,9 +49,10 @@ def _queries():
 
 
 QUERIES = list(_queries())
+QUERY_IDS = [f"{s}:{p}:{i}" for i, (s, p, _) in enumerate(QUERIES)]
 
 
-@pytest.mark.parametrize(("stream", "path", "query"), QUERIES, ids=[f"{s}:{p}:{i}" for i, (s, p, _) in enumerate(QUERIES)])
+@pytest.mark.parametrize(("stream", "path", "query"), QUERIES, ids=QUERY_IDS)
 def test_every_request_shape_is_one_the_spec_defines(stream, path, query):
     op = operation(f"GET {path}")
     accepted, ignored = op.admit(query)  # raises for a bad value: enum, maximum, format
@@ -114,7 +117,8 @@ CHOICES = [(name, 60 if isinstance(value, type) else value)  # limit_cap: any in
 
 @pytest.mark.parametrize(("name", "value"), CHOICES, ids=[f"{n}={v}" for n, v in CHOICES])
 def test_full_then_incremental_read_is_complete_under_each_choice(cli, name, value):
-    with Sandbox(scale="small", seed=1, options={name: value, "limit_cap": 60} if name != "limit_cap" else {name: value}) as sb:
+    options = {name: value, "limit_cap": 60} if name != "limit_cap" else {name: value}
+    with Sandbox(scale="small", seed=1, options=options) as sb:
         catalog = catalog_for(mode="incremental")
         first = cli("read", config_for(sb), catalog)
         assert first.code == 0, first.errors()[:1]

@@ -47,11 +47,11 @@ def test_every_extra_stream_is_in_the_catalog_with_its_key_and_modes(full_read):
         stream = STREAMS_BY_NAME[name]
         assert entry["source_defined_primary_key"] == [[stream.primary_key]]
         assert stream.primary_key in entry["json_schema"]["properties"]
-        modes = ["full_refresh", "incremental"] if name in INCREMENTAL else ["full_refresh"]
+        modes = ["full_refresh", "incremental"] if stream.incremental else ["full_refresh"]
         assert entry["supported_sync_modes"] == modes, name
-        if name in INCREMENTAL:
-            assert entry["default_cursor_field"] == ["update_time"]
-            assert "update_time" in entry["json_schema"]["properties"]
+        if stream.incremental:
+            assert entry["default_cursor_field"] == [stream.cursor]
+            assert stream.cursor in entry["json_schema"]["properties"]
 
 
 @pytest.mark.parametrize("stream", [s for s in EXTRA if s not in FIELD_LISTS])

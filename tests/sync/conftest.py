@@ -23,10 +23,12 @@ def write_config(sb: Any, directory: Path, token: str | None = None) -> Path:
 
 
 def sync_args(config: Path, db: Path, *, streams: str | None = None, full_refresh: bool = False,
-              quiet: bool = True, as_json: bool = False) -> argparse.Namespace:
-    """The Namespace the CLI's `sync` subcommand hands to sync.main."""
-    return argparse.Namespace(config=str(config), db=str(db), streams=streams, full_refresh=full_refresh,
-                              quiet=quiet, json=as_json)
+              quiet: bool = True, as_json: bool = False) -> list[str]:
+    """The command line of `source-pipedrive sync` (run in-process with source_pipedrive.cli.main)."""
+    argv = ["sync", "--config", str(config), "--db", str(db)]
+    if streams is not None:
+        argv += ["--streams", streams]
+    return argv + ["--full-refresh"] * full_refresh + ["--quiet"] * quiet + ["--json"] * as_json
 
 
 def cli_command() -> list[str]:

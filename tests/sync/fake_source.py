@@ -7,8 +7,9 @@ It stands in for `source_pipedrive.source` only where the loader's own rules are
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any
 
 HEX = "0123456789abcdef"
 
@@ -43,7 +44,7 @@ class FakeSource:
             streams.append(entry)
         return {"streams": streams}
 
-    def read(self, config: dict, catalog: dict, state: list | None = None) -> Iterator[dict]:
+    def read(self, config: dict, catalog: dict, state: list | None = None, on_event: Any = None) -> Iterator[dict]:
         saved = {s["stream"]["stream_descriptor"]["name"]: s["stream"]["stream_state"] for s in state or []}
         modes = {c["stream"]["name"]: c["sync_mode"] for c in catalog["streams"]}
         self.reads.append({"modes": modes, "state": saved})

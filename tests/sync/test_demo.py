@@ -6,7 +6,7 @@ import subprocess
 
 import duckdb
 
-from source_pipedrive.demo import QUESTIONS
+from source_pipedrive.cli.demo import QUESTIONS
 
 from .conftest import cli_command
 from .helpers import user_tables

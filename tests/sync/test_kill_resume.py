@@ -15,7 +15,6 @@ import pytest
 from .conftest import cli_command, write_config
 from .helpers import table_rows, user_tables
 
-
 # Incremental streams with several parts (deals, leads: uuid keys, archived endpoints), v2 and v1
 # paging, full-refresh-only streams; the rest behave like one of these and would only add time.
 STREAMS = "deals,leads,activities,activity_fields,persons,organizations,stages,users,currencies"

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from source_pipedrive import sync
+from source_pipedrive.cli import main
 from source_pipedrive.streams import STREAMS, STREAMS_BY_NAME
 
 from .conftest import sync_args, write_config
@@ -45,7 +46,7 @@ def assert_matches_truth(db, truth: dict) -> None:
 
 def test_first_sync_matches_the_sandbox_ground_truth(sandbox, config_file, tmp_path, capsys):
     db = tmp_path / "p.duckdb"
-    assert sync.main(sync_args(config_file, db, as_json=True)) == 0
+    assert main(sync_args(config_file, db, as_json=True)) == 0
     summary = json.loads(capsys.readouterr().out)
     truth = sandbox.truth()["streams"]
     assert_matches_truth(db, truth)
@@ -119,12 +120,12 @@ def test_full_refresh_drops_rows_that_vanished_upstream(make_sandbox, tmp_path):
 
 def test_streams_option_syncs_only_those(sandbox, config_file, tmp_path, capsys):
     db = tmp_path / "p.duckdb"
-    assert sync.main(sync_args(config_file, db, streams="stages,pipelines")) == 0
+    assert main(sync_args(config_file, db, streams="stages,pipelines")) == 0
     assert user_tables(db) == ["pipelines", "stages"]
 
 
 def test_unknown_stream_is_a_one_line_error(sandbox, config_file, tmp_path, capsys):
-    code = sync.main(sync_args(config_file, tmp_path / "p.duckdb", streams="deals,dealz"))
+    code = main(sync_args(config_file, tmp_path / "p.duckdb", streams="deals,dealz"))
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
     assert err.startswith("error: unknown stream(s): dealz; available: deals, leads")
@@ -132,22 +133,22 @@ def test_unknown_stream_is_a_one_line_error(sandbox, config_file, tmp_path, caps
 
 def test_rejected_token_is_a_one_line_error_without_the_token(sandbox, tmp_path, capsys):
     config = write_config(sandbox, tmp_path, token="not-the-right-token-123")
-    code = sync.main(sync_args(config, tmp_path / "p.duckdb"))
+    code = main(sync_args(config, tmp_path / "p.duckdb"))
     err = capsys.readouterr().err.strip()
     assert code == 1 and err.startswith("error: ") and len(err.splitlines()) == 1
     assert "not-the-right-token-123" not in err
 
 
 def test_missing_config_file_is_a_one_line_error(tmp_path, capsys):
-    code = sync.main(sync_args(tmp_path / "nope.json", tmp_path / "p.duckdb"))
+    code = main(sync_args(tmp_path / "nope.json", tmp_path / "p.duckdb"))
     assert code == 2
-    assert capsys.readouterr().err.strip() == f"error: config file not found: {tmp_path / 'nope.json'}"
+    assert capsys.readouterr().err.strip() == f"error: The config file {tmp_path / 'nope.json'} does not exist."
 
 
 def test_quiet_prints_nothing_and_json_prints_only_json(sandbox, config_file, tmp_path, capsys):
-    assert sync.main(sync_args(config_file, tmp_path / "p.duckdb", streams="stages", quiet=True)) == 0
+    assert main(sync_args(config_file, tmp_path / "p.duckdb", streams="stages", quiet=True)) == 0
     assert capsys.readouterr() == ("", "")
-    assert sync.main(sync_args(config_file, tmp_path / "p.duckdb", streams="stages", quiet=True, as_json=True)) == 0
+    assert main(sync_args(config_file, tmp_path / "p.duckdb", streams="stages", quiet=True, as_json=True)) == 0
     out, err = capsys.readouterr()
     summary = json.loads(out)
     assert (summary["status"], summary["streams"][0]["stream"], err) == ("succeeded", "stages", "")
@@ -156,8 +157,8 @@ def test_quiet_prints_nothing_and_json_prints_only_json(sandbox, config_file, tm
 @pytest.mark.parametrize("stream", ["deals", "leads"])
 def test_primary_keys_are_unique(sandbox, config_file, tmp_path, stream):
     db = tmp_path / "p.duckdb"
-    sync.main(sync_args(config_file, db, streams=stream))
-    sync.main(sync_args(config_file, db, streams=stream))
+    main(sync_args(config_file, db, streams=stream))
+    main(sync_args(config_file, db, streams=stream))
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(f"SELECT count(*) = count(DISTINCT id) FROM {stream}").fetchone() == (True,)
 
@@ -166,7 +167,7 @@ def test_spent_daily_budget_keeps_what_was_read_and_the_next_run_finishes(make_s
     sb = make_sandbox(daily_tokens=90)
     config, db = write_config(sb, tmp_path), tmp_path / "p.duckdb"
     args = sync_args(config, db, streams="deals,persons,organizations", as_json=True)
-    assert sync.main(args) == 1
+    assert main(args) == 1
     out, err = capsys.readouterr()
     first = json.loads(out)
     assert first["status"] == "failed" and "daily API token budget" in first["error"]
@@ -174,7 +175,7 @@ def test_spent_daily_budget_keeps_what_was_read_and_the_next_run_finishes(make_s
     assert 0 < sum(s["rows"] for s in first["streams"]) < sum(sb.truth()["streams"][n]["count"]
                                                                for n in ("deals", "persons", "organizations"))
     sb.configure(daily_tokens=None)  # the budget refilled
-    assert sync.main(args) == 0
+    assert main(args) == 0
     second = json.loads(capsys.readouterr().out)
     assert second["status"] == "succeeded"
     truth = sb.truth()["streams"]
@@ -191,7 +192,7 @@ def test_a_database_locked_by_another_process_is_a_one_line_error(sandbox, confi
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        code = sync.main(sync_args(config_file, db, streams="stages"))
+        code = main(sync_args(config_file, db, streams="stages"))
     finally:
         holder.kill()
         holder.wait()
@@ -203,9 +204,9 @@ def test_refreshed_oauth_tokens_are_saved_back_to_the_config_file(sandbox, tmp_p
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"credentials": {"auth_type": "oauth2", **sandbox.oauth}, "base_url": sandbox.url}))
     config.chmod(0o600)
-    assert sync.main(sync_args(config, tmp_path / "p.duckdb", streams="stages")) == 0
+    assert main(sync_args(config, tmp_path / "p.duckdb", streams="stages")) == 0
     saved = json.loads(config.read_text())
     assert saved["credentials"]["access_token"] and saved["credentials"]["token_expiry_date"]
     assert saved["credentials"]["refresh_token"] == sandbox.oauth["refresh_token"]
     assert saved["base_url"] == sandbox.url and config.stat().st_mode & 0o777 == 0o600
-    assert sync.main(sync_args(config, tmp_path / "p.duckdb", streams="stages")) == 0  # the saved token works
+    assert main(sync_args(config, tmp_path / "p.duckdb", streams="stages")) == 0  # the saved token works

@@ -44,8 +44,8 @@ class Operation:
     paging: str                                # cursor | offset | offset-flat | none
     data: str                                  # array | object | none
     records_key: str | None
-    params: dict[str, dict] = field(repr=False)
-    item: dict = field(repr=False)
+    params: dict[str, dict[str, Any]] = field(repr=False)
+    item: dict[str, Any] = field(repr=False)
     additional: tuple[str, ...] = ()           # the keys the 200 schema lists under additional_data
     # one precompiled check per query parameter: the gate runs on every request, so it is dict lookups
     checks: dict[str, Callable[[str], None]] = field(repr=False, default_factory=dict)
@@ -77,7 +77,7 @@ class Operation:
         return accepted, ignored
 
 
-def check_value(spec: dict, value: str) -> None:
+def check_value(spec: dict[str, Any], value: str) -> None:
     """Raise BadParameter when `value` is outside what the parameter's spec accepts."""
     name = spec["name"]
     kind = spec.get("type", "string")
@@ -92,7 +92,7 @@ def check_value(spec: dict, value: str) -> None:
         _check_one(spec, name, item_kind, enum, v)
 
 
-def _check_one(spec: dict, name: str, kind: str, enum: list | None, v: str) -> None:
+def _check_one(spec: dict[str, Any], name: str, kind: str, enum: list[Any] | None, v: str) -> None:
     if kind == "integer":
         if not _INT.match(v):  # int() would also take "1_0" and " 7"
             raise BadParameter(f"Invalid value for parameter '{name}'. Expected an integer.")
@@ -106,18 +106,7 @@ def _check_one(spec: dict, name: str, kind: str, enum: list | None, v: str) -> N
             raise BadParameter(f"Invalid value for parameter '{name}'. Expected a boolean.")
         return
     else:
-        number = 0
-        if enum is not None and v not in [str(e) for e in enum]:
-            raise BadParameter(f"Invalid value for parameter '{name}'. Supported values: "
-                               f"{', '.join(map(str, enum))}.")
-        fmt = spec.get("datetime") or ("rfc3339" if spec.get("format") == "date-time" else
-                                       "date" if spec.get("format") == "date" else None)
-        if fmt is not None:
-            rx, label = _DATETIME_FORMATS[fmt]
-            if not rx.match(v):
-                raise BadParameter(f"Invalid value for parameter '{name}'. Expected {label}.")
-        if spec.get("format") == "uuid" and not _UUID.match(v):
-            raise BadParameter(f"Invalid value for parameter '{name}'. Expected a UUID.")
+        _check_string(spec, name, enum, v)
         return
     if enum is not None and number not in enum:
         raise BadParameter(f"Invalid value for parameter '{name}'. Supported values: {', '.join(map(str, enum))}.")
@@ -127,9 +116,25 @@ def _check_one(spec: dict, name: str, kind: str, enum: list | None, v: str) -> N
         raise BadParameter(f"Invalid value for parameter '{name}'. Minimum is {spec['minimum']}.")
 
 
+def _check_string(spec: dict[str, Any], name: str, enum: list[Any] | None, v: str) -> None:
+    """A string value: its enum, its datetime or date format, a UUID."""
+    if enum is not None and v not in [str(e) for e in enum]:
+        raise BadParameter(f"Invalid value for parameter '{name}'. Supported values: "
+                           f"{', '.join(map(str, enum))}.")
+    fmt = spec.get("datetime") or ("rfc3339" if spec.get("format") == "date-time" else
+                                   "date" if spec.get("format") == "date" else None)
+    if fmt is not None:
+        rx, label = _DATETIME_FORMATS[fmt]
+        if not rx.match(v):
+            raise BadParameter(f"Invalid value for parameter '{name}'. Expected {label}.")
+    if spec.get("format") == "uuid" and not _UUID.match(v):
+        raise BadParameter(f"Invalid value for parameter '{name}'. Expected a UUID.")
+
+
 @functools.lru_cache(maxsize=1)
 def facts() -> dict[str, Any]:
-    return orjson.loads(FACTS_FILE.read_bytes())
+    loaded: dict[str, Any] = orjson.loads(FACTS_FILE.read_bytes())
+    return loaded
 
 
 @functools.cache
@@ -144,8 +149,9 @@ def operation(key: str) -> Operation:
                      required=tuple(name for name, spec in params.items() if spec.get("required")))
 
 
-def operations() -> dict[str, dict]:
-    return facts()["operations"]
+def operations() -> dict[str, dict[str, Any]]:
+    ops: dict[str, dict[str, Any]] = facts()["operations"]
+    return ops
 
 
 __all__ = ["FACTS_FILE", "BadParameter", "Operation", "check_value", "facts", "operation", "operations"]

@@ -11,6 +11,7 @@ from source_pipedrive.http.pagination import (
     cursor_pages,
     keyset_pages,
     offset_pages,
+    pages,
     single_page,
 )
 from source_pipedrive.http.ratelimit import Cancelled, RateLimiter
@@ -29,5 +30,6 @@ __all__ = [
     "cursor_pages",
     "keyset_pages",
     "offset_pages",
+    "pages",
     "single_page",
 ]

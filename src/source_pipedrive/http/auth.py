@@ -5,17 +5,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import TypedDict
 
 import httpx
-import orjson
 
 from source_pipedrive.errors import AuthError, ServerError
 from source_pipedrive.http.redact import Redactor
 from source_pipedrive.http.urls import check_url, user_agent
+from source_pipedrive.http.wire import object_or_none
 
 TOKEN_URL = "https://oauth.pipedrive.com/oauth/token"  # [RD-OAUTH]
 # Refresh this long before the announced expiry so a request never leaves with a dying token.
 EXPIRY_MARGIN = timedelta(seconds=60)
+
+
+class RefreshedTokens(TypedDict):
+    """What a refresh hands to `on_refresh`: the config's credential fields, ready to persist."""
+
+    access_token: str
+    refresh_token: str
+    token_expiry_date: str | None  # RFC 3339, whole seconds
 
 
 class ApiTokenAuth:
@@ -57,7 +66,7 @@ class OAuth2Auth:
         access_token: str | None = None,
         token_expiry: datetime | None = None,
         token_url: str = TOKEN_URL,
-        on_refresh: Callable[[dict], None] | None = None,
+        on_refresh: Callable[[RefreshedTokens], None] | None = None,
         *,
         timeout: float = 30.0,
         now: Callable[[], datetime] | None = None,
@@ -77,7 +86,6 @@ class OAuth2Auth:
         self._now = now or (lambda: datetime.now(timezone.utc))
         self._lock = threading.Lock()
         self._http: httpx.Client | None = None
-        self.refreshes = 0
         # The company's API URL from the token response ([RD-OAUTH]: `api_domain`, added 2020-06-01
         # [CL-APIDOMAIN]); the client sends API calls there unless the config sets base_url.
         self.api_domain: str | None = None
@@ -117,12 +125,12 @@ class OAuth2Auth:
             raise ServerError(
                 self.redactor(f"OAuth token refresh failed: {type(exc).__name__}")
             ) from None
-        body = _json(resp.content)
+        body = object_or_none(resp.content)
         if resp.status_code >= 500 or resp.status_code == 429:
             raise ServerError(f"OAuth token refresh failed: HTTP {resp.status_code}")
-        if resp.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
+        if resp.status_code != 200 or body is None or not body.get("access_token"):
             detail = ""
-            if isinstance(body, dict):
+            if body is not None:
                 detail = str(body.get("error_description") or body.get("message") or body.get("error") or "")
             raise AuthError(
                 self.redactor(
@@ -145,7 +153,6 @@ class OAuth2Auth:
             self._now() + timedelta(seconds=float(expires_in)) if expires_in is not None else None
         )
         self.redactor.add(self._access, self._refresh_token)
-        self.refreshes += 1
         if self._on_refresh is not None:
             self._on_refresh(
                 {
@@ -156,10 +163,3 @@ class OAuth2Auth:
                     ),
                 }
             )
-
-
-def _json(content: bytes) -> object:
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return None

@@ -9,13 +9,13 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import urlencode
 
 import httpx
-import orjson
 
 from source_pipedrive.errors import (
     BlockedError,
@@ -26,9 +26,12 @@ from source_pipedrive.errors import (
     StreamError,
 )
 from source_pipedrive.http import retry
-from source_pipedrive.http.ratelimit import RateLimiter, header_number as _num
+from source_pipedrive.http.ratelimit import RateLimiter
+from source_pipedrive.http.ratelimit import header_number as _num
 from source_pipedrive.http.redact import Redactor
 from source_pipedrive.http.urls import check_url, is_loopback, user_agent
+from source_pipedrive.http.usage import Usage
+from source_pipedrive.http.wire import BadBody, JsonObject, Params, QueryValue, object_or_none, parse_object
 
 # After an HTML 403 block page, how long every thread refuses to send (the block lasts about this long).
 BLOCK_PAUSE = 30.0
@@ -38,11 +41,46 @@ MAX_REQUEST_COST = 80
 
 
 class Auth(Protocol):
+    """What the client needs of credentials (ApiTokenAuth, OAuth2Auth)."""
+
     redactor: Redactor
+
+    @property
+    def api_domain(self) -> str | None:
+        """The company's API URL named by an OAuth token response; None otherwise."""
 
     def headers(self) -> dict[str, str]: ...
     def refresh(self, rejected: dict[str, str]) -> bool: ...
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """The server answered: the verdict on its status, and for a usable 2xx the JSON object it sent."""
+
+    sent: dict[str, str]  # the auth headers the request went out with (a 401 refresh compares them)
+    resp: httpx.Response
+    verdict: retry.Verdict
+    body: JsonObject | None = None
+    exc: BaseException | None = None  # why a 2xx body is unusable (BadBody)
+
+
+@dataclass(frozen=True)
+class _NoReply:
+    """No answer: a timeout, a dropped connection, an OAuth token endpoint that is down."""
+
+    sent: dict[str, str]
+    exc: BaseException
+    verdict: retry.Verdict
+
+
+@dataclass
+class _Tries:
+    """What one get() has been through so far."""
+
+    failures: int = 0
+    cooldowns: int = 0
+    refreshed: bool = False
 
 
 class Client:
@@ -65,9 +103,15 @@ class Client:
         max_cooldowns: int = 8,
         rng: random.Random | None = None,
         follow_api_domain: bool = False,
+        max_token_share: float | None = None,
     ):
         self.base_url = check_url(base_url)
         self.follow_api_domain = follow_api_domain
+        # Stop, as when the budget is spent, once the company's tokens left today fall to
+        # (1 - share) of its daily limit: the rest belongs to the company's other integrations.
+        self.max_token_share = max_token_share
+        self.usage = Usage()
+        self._share_unknown_said = False
         self.auth = auth
         self.limiter = limiter if limiter is not None else RateLimiter()
         self.max_retries = max_retries
@@ -93,83 +137,109 @@ class Client:
 
     # -- public ------------------------------------------------------------------------------------
 
-    def get(self, path: str, params: Mapping[str, object] | None = None) -> dict:
+    def get(self, path: str, params: Params | None = None) -> JsonObject:
         """GET `path` and return the parsed JSON object, or raise a SourceError (already redacted)."""
         query = self._query(path, params)
         where = f"GET {path}" + (f"?{urlencode(query, doseq=True)}" if query else "")
-        failures = cooldowns = 0
-        refreshed = False
+        tries = _Tries()
         while True:
             self.limiter.acquire(self._clock, self._sleep, self._wait)
-            sent, resp, body, exc, verdict = self._attempt(path, query)
-            if verdict.action == retry.OK and body is not None:
-                if body.get("success") is False:
-                    failed = retry.Verdict(retry.FAIL, "the API reported failure", StreamError)
-                    raise self._fail(failed, where, resp)
-                if _num(resp.headers, "x-daily-ratelimit-token-remaining") == 0:
-                    # This answer spent the last token: any further request would get a 429.
-                    self._exhaust(where, "x-daily-ratelimit-token-remaining reached 0", raise_=False)
-                return body
-            if verdict.action == retry.REFRESH and not refreshed:
-                refreshed = True
-                try:
-                    renewed = self.auth.refresh(sent)
-                except ServerError as e:  # the token endpoint is down: back off and try it all again
-                    exc, verdict, refreshed, renewed = e, retry.for_exception(e), False, False
-                if renewed:
-                    self._emit("info", f"{where}: 401, renewed the OAuth access token; sending again")
-                    continue
-            if verdict.action == retry.RATE:
-                cooldowns += 1
-                self._rate_limited(resp, where, cooldowns)
-                continue
-            if verdict.action == retry.RETRY and failures < self.max_retries:
-                failures += 1
-                delay = self._backoff(failures, resp)
-                self._emit(
-                    "warning",
-                    f"{where}: {verdict.reason}; retry {failures}/{self.max_retries} in {delay:.2f} s",
-                )
-                self._wait(f"retry after {verdict.reason}", delay)
-                self.limiter.pause(delay, self._sleep)
-                continue
-            if verdict.error is BlockedError:
-                # Every other thread now fails fast instead of sending: more requests would only
-                # prolong the block [RD-RATE].
-                self.limiter.block(BLOCK_PAUSE, self._clock())
-            raise self._fail(verdict, where, resp, exc, failures)
+            outcome = self._attempt(path, query)
+            if isinstance(outcome, _Reply) and outcome.body is not None:
+                return self._accept(outcome.resp, outcome.body, where)
+            self._recover(outcome, where, tries)
 
     def api_base(self) -> str:
         """Where API calls go: the OAuth token response's api_domain when following it, else base_url."""
-        domain = getattr(self.auth, "api_domain", None)
+        domain = self.auth.api_domain
         return domain if self.follow_api_domain and domain else self.base_url
 
-    def _attempt(
-        self, path: str, query: dict[str, object]
-    ) -> tuple[dict[str, str], httpx.Response | None, dict | None, BaseException | None, retry.Verdict]:
+    def _attempt(self, path: str, query: Mapping[str, QueryValue]) -> _Reply | _NoReply:
         """Send once; always tell the limiter how it went; classify the outcome."""
         resp: httpx.Response | None = None
-        exc: BaseException | None = None
         sent: dict[str, str] = {}
         try:
             sent = self.auth.headers()  # may refresh an OAuth token, which may name the api_domain
             resp = self._http.get(self.api_base() + path, params=query, headers=sent)
         except (httpx.HTTPError, ServerError) as e:
-            exc = e
+            return _NoReply(sent, e, retry.for_exception(e))
         finally:
             # Even on an unexpected exception, so a waiting probe is released.
             status = resp.status_code if resp is not None else None
             self.limiter.observe(resp.headers if resp is not None else None, self._clock(), status)
-        if resp is None:
-            return sent, None, None, exc, retry.for_exception(exc)
+            if resp is not None:
+                self.usage.count(path, status, _num(resp.headers, "x-daily-ratelimit-token-remaining"),
+                                 _num(resp.headers, "x-daily-ratelimit-token-limit"))
         self._note_date(resp)
         verdict = retry.for_status(resp.status_code, _is_html(resp))
         if verdict.action != retry.OK:
-            return sent, resp, None, None, verdict
+            return _Reply(sent, resp, verdict)
         try:
-            return sent, resp, _parse(resp.content), None, verdict
-        except retry.BadBody as e:
-            return sent, resp, None, e, retry.for_exception(e)
+            return _Reply(sent, resp, verdict, body=parse_object(resp.content))
+        except BadBody as e:
+            return _Reply(sent, resp, retry.for_exception(e), exc=e)
+
+    def _accept(self, resp: httpx.Response, body: JsonObject, where: str) -> JsonObject:
+        """A 2xx with a JSON object: the body, unless it reports failure."""
+        if body.get("success") is False:
+            failed = retry.Verdict(retry.FAIL, "the API reported failure", StreamError)
+            raise self._fail(failed, where, resp)
+        remaining = _num(resp.headers, "x-daily-ratelimit-token-remaining")
+        if remaining == 0:
+            # This answer spent the last token: any further request would get a 429.
+            self._exhaust(where, "x-daily-ratelimit-token-remaining reached 0", raise_=False)
+        elif self.max_token_share is not None:
+            self._check_share(where, remaining, _num(resp.headers, "x-daily-ratelimit-token-limit"))
+        return body
+
+    def _check_share(self, where: str, remaining: float | None, limit: float | None) -> None:
+        """With max_token_share, stop before the company's tokens left fall below (1 - share) x limit."""
+        share = self.max_token_share or 1.0
+        if remaining is None or not limit:
+            if not self._share_unknown_said:
+                self._share_unknown_said = True
+                self._emit("warning", "max_daily_token_share is set, but Pipedrive sent no x-daily-ratelimit-token-* "
+                           "headers: the share cannot be enforced; reading on")
+            return
+        floor = (1.0 - share) * limit
+        if remaining <= floor:
+            self._exhaust(where, f"this connector's share is used: max_daily_token_share={share:g} keeps "
+                          f"{floor:,.0f} of the company's {limit:,.0f} daily tokens for other tools, "
+                          f"{remaining:,.0f} are left", raise_=False)
+
+    def _recover(self, outcome: _Reply | _NoReply, where: str, tries: _Tries) -> None:
+        """After an attempt without a usable answer: return to send again (after a token refresh, a
+        cooldown or a backoff), or raise the SourceError that ends the request."""
+        resp = outcome.resp if isinstance(outcome, _Reply) else None
+        verdict, exc = outcome.verdict, outcome.exc
+        if verdict.action == retry.REFRESH and not tries.refreshed:
+            tries.refreshed = True
+            try:
+                renewed = self.auth.refresh(outcome.sent)
+            except ServerError as e:  # the token endpoint is down: back off and try it all again
+                exc, verdict, tries.refreshed, renewed = e, retry.for_exception(e), False, False
+            if renewed:
+                self._emit("info", f"{where}: 401, renewed the OAuth access token; sending again")
+                return
+        if verdict.action == retry.RATE and resp is not None:  # a 429: always an answer
+            tries.cooldowns += 1
+            self._rate_limited(resp, where, tries.cooldowns)
+            return
+        if verdict.action == retry.RETRY and tries.failures < self.max_retries:
+            tries.failures += 1
+            delay = self._backoff(tries.failures, resp)
+            self._emit(
+                "warning",
+                f"{where}: {verdict.reason}; retry {tries.failures}/{self.max_retries} in {delay:.2f} s",
+            )
+            self._wait(f"retry after {verdict.reason}", delay)
+            self.limiter.pause(delay, self._sleep)
+            return
+        if verdict.error is BlockedError:
+            # Every other thread now fails fast instead of sending: more requests would only
+            # prolong the block [RD-RATE].
+            self.limiter.block(BLOCK_PAUSE, self._clock())
+        raise self._fail(verdict, where, resp, exc, tries.failures)
 
     def server_now(self) -> datetime | None:
         """The server's time from the last response's Date header (the sandbox's simulated clock)."""
@@ -187,7 +257,7 @@ class Client:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _query(self, path: str, params: Mapping[str, object] | None) -> dict[str, object]:
+    def _query(self, path: str, params: Params | None) -> dict[str, QueryValue]:
         if not path.startswith("/") or path.startswith("//"):
             raise ConfigError(self._redact(f"request path must start with a single '/': {path!r}"))
         query = {k: v for k, v in (params or {}).items() if v is not None}
@@ -220,11 +290,12 @@ class Client:
         server_now = self._server_date or datetime.now(timezone.utc)
         # The budget refills at midnight [RD-RATE]; we take UTC midnight after the server's Date.
         resets_at = (server_now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        self.limiter.exhaust(resets_at, self._clock() + (resets_at - server_now).total_seconds())
         message = self._redact(
             f"{where}: Pipedrive's daily API token budget is used up ({why}); "
             f"it refills at {resets_at.isoformat()}"
         )
+        self.limiter.exhaust(resets_at, self._clock() + (resets_at - server_now).total_seconds(),
+                             reason=self._redact(why))
         self._emit("error" if raise_ else "warning", message)
         if raise_:
             raise RateLimitExhausted(message, resets_at=resets_at)
@@ -281,27 +352,14 @@ class Client:
             self._log(level, self._redact(message))
 
 
-def _parse(content: bytes) -> dict:
-    try:
-        body = orjson.loads(content)
-    except orjson.JSONDecodeError as exc:
-        raise retry.BadBody(f"invalid JSON ({len(content)} bytes): {exc}") from None
-    if not isinstance(body, dict):
-        raise retry.BadBody(f"expected a JSON object, got {type(body).__name__}")
-    return body
-
-
 def _is_html(resp: httpx.Response) -> bool:
     ctype = resp.headers.get("content-type", "").lower()
     return "html" in ctype or resp.content[:64].lstrip().lower().startswith((b"<!doctype", b"<html"))
 
 
 def _api_message(resp: httpx.Response) -> str | None:
-    try:
-        body = orjson.loads(resp.content)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(body, dict):
+    body = object_or_none(resp.content)
+    if body is None:
         return None
     message = body.get("error") or body.get("message")
     info = body.get("error_info")

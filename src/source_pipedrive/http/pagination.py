@@ -1,8 +1,9 @@
 """Page iterators, one per pagination style Pipedrive uses; each refuses to go round in circles.
 
-The styles form a closed set (`Paging`); the stream table names one per endpoint and `pages()` picks
-the pager by table lookup. Every pager keeps a `PageGuard`: the same page (same path and query) is
-never requested twice in one read, whatever the server answers.
+The styles form a closed set (`Paging`); the stream table names one per endpoint. `pages()` walks a
+whole list in its style; a read filtered by time picks its pager itself (keyset_pages needs the
+cursor). Every pager keeps a `PageGuard`: the same page (same path and query) is never requested
+twice in one read, whatever the server answers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from source_pipedrive.errors import ServerError
+from source_pipedrive.http.wire import JsonObject, Params, QueryValue
 from source_pipedrive.timeutil import format_rfc3339
 
 if TYPE_CHECKING:
@@ -22,8 +24,8 @@ if TYPE_CHECKING:
 MAX_LIMIT = 500  # [RD-PAG]: limit "maximum value of 500" for both styles
 
 Warn = Callable[[str], None]
-CursorOf = Callable[[dict], "datetime | None"]
-KeyOf = Callable[[dict], Any]
+CursorOf = Callable[[JsonObject], "datetime | None"]
+KeyOf = Callable[[JsonObject], Any]
 
 
 class Paging(str, Enum):
@@ -39,9 +41,9 @@ class Paging(str, Enum):
 class Page:
     """One response: its records, the token to resume after it (None at the end), the whole body."""
 
-    records: list[dict]
+    records: list[JsonObject]
     next: str | None
-    body: dict
+    body: JsonObject
 
 
 class PageGuard:
@@ -65,7 +67,7 @@ class PageGuard:
 def cursor_pages(
     client: Client,
     path: str,
-    params: Mapping[str, object] | None = None,
+    params: Params | None = None,
     *,
     cursor: str | None = None,
     limit: int = MAX_LIMIT,
@@ -74,7 +76,7 @@ def cursor_pages(
     guard = PageGuard(path)
     followed: set[str] = set()
     while True:
-        query = {**(params or {}), "limit": limit}
+        query: dict[str, QueryValue | None] = {**(params or {}), "limit": limit}
         if cursor is not None:
             query["cursor"] = cursor
             followed.add(cursor)
@@ -95,7 +97,7 @@ def cursor_pages(
 def offset_pages(
     client: Client,
     path: str,
-    params: Mapping[str, object] | None = None,
+    params: Params | None = None,
     *,
     start: int = 0,
     limit: int = MAX_LIMIT,
@@ -113,9 +115,9 @@ def offset_pages(
     """
     guard = PageGuard(path)
     tail: list[Any] = []
-    previous: list[dict] | None = None
+    previous: list[JsonObject] | None = None
     while True:
-        query = {**(params or {}), "start": start, "limit": limit}
+        query: dict[str, QueryValue | None] = {**(params or {}), "start": start, "limit": limit}
         guard.admit(query)
         body = client.get(path, query)
         raw = _records(body, path)
@@ -127,8 +129,8 @@ def offset_pages(
                      "records may have moved past this read (the next full read picks them up)")
             records = [r for r in raw if key_of(r) not in tail] if key_of else raw
         more = _more(body, raw)
-        nxt = _next_start(path, body, start, len(raw)) - (overlap if overlap and len(raw) > overlap else 0) \
-            if more else None
+        step_back = overlap if overlap and len(raw) > overlap else 0
+        nxt = _next_start(path, body, start, len(raw)) - step_back if more else None
         if raw and raw == previous:
             raise ServerError(f"GET {path}: the API sent the same page for start={start} as before; it ignores "
                               "`start`, so reading on would never end")
@@ -146,7 +148,7 @@ def offset_pages(
 def keyset_pages(
     client: Client,
     path: str,
-    params: Mapping[str, object],
+    params: Params,
     *,
     since_param: str,
     since: datetime | None,
@@ -168,7 +170,7 @@ def keyset_pages(
     anchor, start = since, 0
     delivered: set[Any] = set()  # ids delivered with a cursor at or after the anchor
     while True:
-        query = {**params, "start": start, "limit": limit}
+        query: dict[str, QueryValue | None] = {**params, "start": start, "limit": limit}
         if anchor is not None:
             query[since_param] = format_rfc3339(anchor)
         guard.admit(query)
@@ -194,10 +196,10 @@ def keyset_pages(
             delivered = {key_of(r) for r in raw if cursor_of(r) == newest}
 
 
-def _unfiltered(client: Client, path: str, params: Mapping[str, object], raw: list[dict], body: dict, start: int,
+def _unfiltered(client: Client, path: str, params: Params, raw: list[JsonObject], body: JsonObject, start: int,
                 limit: int, since: datetime, cursor_of: CursorOf, key_of: KeyOf, delivered: set[Any]) -> Iterator[Page]:
     """The rest of a keyset read whose filter the server ignores: offsets, our own cursor filter."""
-    def keep(records: list[dict]) -> list[dict]:
+    def keep(records: list[JsonObject]) -> list[JsonObject]:
         out = []
         for r in records:
             value = cursor_of(r)
@@ -213,13 +215,24 @@ def _unfiltered(client: Client, path: str, params: Mapping[str, object], raw: li
         yield Page(keep(page.records), page.next, page.body)
 
 
-def single_page(client: Client, path: str, params: Mapping[str, object] | None = None) -> Iterator[Page]:
+def single_page(client: Client, path: str, params: Params | None = None) -> Iterator[Page]:
     """An unpaginated endpoint (e.g. /v1/users, /v1/currencies): one response holds everything."""
     body = client.get(path, params)
     yield Page(_records(body, path), None, body)
 
 
-def _more(body: dict, raw: list[dict]) -> bool:
+def pages(client: Client, path: str, paging: Paging, params: Params | None = None, *,
+          limit: int = MAX_LIMIT) -> Iterator[Page]:
+    """Every page of a whole list, unfiltered, in the endpoint's paging style (a keyset list read
+    without a time filter is plain offsets)."""
+    if paging is Paging.CURSOR:
+        return cursor_pages(client, path, params, limit=limit)
+    if paging is Paging.NONE:
+        return single_page(client, path, params)
+    return offset_pages(client, path, params, limit=limit)
+
+
+def _more(body: JsonObject, raw: list[JsonObject]) -> bool:
     """Whether another page exists: the pagination block says so, or (without one) the page was not empty."""
     info = _pagination(body)
     flag = info.get("more_items_in_collection")
@@ -228,7 +241,7 @@ def _more(body: dict, raw: list[dict]) -> bool:
     return len(raw) > 0
 
 
-def _next_start(path: str, body: dict, start: int, received: int) -> int:
+def _next_start(path: str, body: JsonObject, start: int, received: int) -> int:
     """Where the next page starts: the server's next_start when it gives one, else after what came."""
     given = _pagination(body).get("next_start")
     if given is None:
@@ -238,11 +251,13 @@ def _next_start(path: str, body: dict, start: int, received: int) -> int:
     except (TypeError, ValueError):
         raise ServerError(f"GET {path}: the API returned a non-numeric next_start") from None
     if nxt <= start:
-        raise ServerError(f"GET {path}: the API returned next_start {nxt} after start {start}; stopping to avoid a loop")
+        raise ServerError(
+            f"GET {path}: the API returned next_start {nxt} after start {start}; stopping to avoid a loop"
+        )
     return nxt
 
 
-def _pagination(body: dict) -> dict:
+def _pagination(body: JsonObject) -> JsonObject:
     # The docs nest these under additional_data.pagination; some operations' schemas put them
     # directly under additional_data [RD-PAG], [SPEC-v1]. Accept both.
     extra = body.get("additional_data")
@@ -252,7 +267,7 @@ def _pagination(body: dict) -> dict:
     return inner if isinstance(inner, dict) else extra
 
 
-def _older_than(records: list[dict], since: datetime, cursor_of: CursorOf) -> bool:
+def _older_than(records: list[JsonObject], since: datetime, cursor_of: CursorOf) -> bool:
     for r in records:
         value = cursor_of(r)
         if value is not None and value < since:
@@ -260,7 +275,7 @@ def _older_than(records: list[dict], since: datetime, cursor_of: CursorOf) -> bo
     return False
 
 
-def _newest(records: list[dict], cursor_of: CursorOf) -> datetime | None:
+def _newest(records: list[JsonObject], cursor_of: CursorOf) -> datetime | None:
     best = None
     for r in records:
         value = cursor_of(r)
@@ -269,7 +284,7 @@ def _newest(records: list[dict], cursor_of: CursorOf) -> datetime | None:
     return best
 
 
-def _records(body: dict, path: str) -> list[dict]:
+def _records(body: JsonObject, path: str) -> list[JsonObject]:
     data = body.get("data")
     if data is None:
         return []

@@ -67,6 +67,7 @@ class RateLimiter:
         self.window = window
         self.headroom = headroom
         self.limit = limit  # learned from x-ratelimit-limit; None until the first response says
+        self._exhausted_reason = ""
         self.daily_remaining: int | None = None
         self.daily_limit: int | None = None
         self._cond = threading.Condition()
@@ -226,10 +227,12 @@ class RateLimiter:
 
     # -- the daily budget -------------------------------------------------------------------------
 
-    def exhaust(self, resets_at: datetime | None, until: float) -> None:
-        """The daily budget is spent: refuse every request until `until` (our clock)."""
+    def exhaust(self, resets_at: datetime | None, until: float, reason: str = "") -> None:
+        """The daily budget (or this connector's share of it) is spent: refuse every request until
+        `until` (our clock)."""
         with self._cond:
             self._exhausted = (resets_at, until)
+            self._exhausted_reason = reason
             self._cond.notify_all()
 
     def _raise_if_stopped(self, now: float) -> None:
@@ -247,7 +250,8 @@ class RateLimiter:
             self._exhausted = None
             return
         when = resets_at.isoformat() if resets_at else "the next daily reset"
+        why = f" ({self._exhausted_reason})" if self._exhausted_reason else ""
         raise RateLimitExhausted(
-            f"Pipedrive's daily API token budget is used up; it refills at {when}",
+            f"Pipedrive's daily API token budget is used up{why}; it refills at {when}",
             resets_at=resets_at,
         )

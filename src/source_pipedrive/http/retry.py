@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
+from typing import Final, Literal
 
 import httpx
 
@@ -16,21 +17,19 @@ from source_pipedrive.errors import (
     SourceError,
     StreamError,
 )
+from source_pipedrive.http.wire import BadBody
 
-OK = "ok"
-RETRY = "retry"  # back off (exponential, full jitter) and send again, a bounded number of times
-REFRESH = "refresh"  # renew the OAuth token once, then send again
-RATE = "rate_limit"  # 429: wait for the announced reset, or stop if the daily budget is spent
-FAIL = "fail"  # raise `error` now
-
-
-class BadBody(Exception):
-    """A 2xx whose body is not the JSON object Pipedrive always sends (cut short, garbled)."""
+Action = Literal["ok", "retry", "refresh", "rate_limit", "fail"]
+OK: Final = "ok"
+RETRY: Final = "retry"  # back off (exponential, full jitter) and send again, a bounded number of times
+REFRESH: Final = "refresh"  # renew the OAuth token once, then send again
+RATE: Final = "rate_limit"  # 429: wait for the announced reset, or stop if the daily budget is spent
+FAIL: Final = "fail"  # raise `error` now
 
 
 @dataclass(frozen=True)
 class Verdict:
-    action: str
+    action: Action
     reason: str
     error: type[SourceError] | None = None
 

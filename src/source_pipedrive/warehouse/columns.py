@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 # A Pipedrive custom field key is a 40-character hex hash, different per account ([RD-CF]); v1
 # records add companions such as `<key>_currency` / `<key>_until` for composite types ([SPEC-v1]).
@@ -50,9 +51,9 @@ class TablePlan:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns] + [name for name, _ in META_COLUMNS]
 
-    def structure(self) -> dict:
+    def structure(self) -> dict[str, Any]:
         """The json_transform structure: one parse of each record yields every typed value."""
-        root: dict = {}
+        root: dict[str, Any] = {}
         for col in self.columns:
             node = root
             for step in col.path[:-1]:
@@ -60,7 +61,7 @@ class TablePlan:
             node[col.path[-1]] = "VARCHAR" if col.split else col.sql_type
         return root
 
-    def with_types(self, existing: Mapping[str, str]) -> "TablePlan":
+    def with_types(self, existing: Mapping[str, str]) -> TablePlan:
         """Columns that already exist keep their type: a changed schema never rewrites a table."""
         cols = tuple(replace(c, sql_type=existing.get(c.name.lower(), c.sql_type)) for c in self.columns)
         return replace(self, columns=cols)
@@ -139,7 +140,7 @@ def field_meta(prop: Mapping[str, Any]) -> tuple[str | None, tuple[tuple[str, st
     return ftype, tuple(options)
 
 
-def _parse_options(text: str) -> list[dict]:
+def _parse_options(text: str) -> list[dict[str, str]]:
     """'101=Small, 102=Big, …' -> [{id, label}]; a trailing '…' means the list was cut short."""
     text = text.rstrip("…").rstrip().rstrip(",")
     marks = list(OPTION.finditer(text))
@@ -168,8 +169,8 @@ def plan_table(stream: str, schema: Mapping[str, Any], primary_key: Iterable[Ite
     for key, prop in props.items():
         if key == "custom_fields" and isinstance(prop, dict) and isinstance(prop.get("properties"), dict):
             customs.extend((k, "custom_fields", p) for k, p in prop["properties"].items() if isinstance(p, dict))
-        elif isinstance(prop, dict) and CUSTOM_KEY.match(key):
-            hash_, part = CUSTOM_KEY.match(key).groups()
+        elif isinstance(prop, dict) and (custom_key := CUSTOM_KEY.match(key)):
+            hash_, part = custom_key.groups()
             if part and hash_ in props:
                 companions.setdefault(hash_, []).append((part, prop))
             else:
@@ -187,7 +188,8 @@ def plan_table(stream: str, schema: Mapping[str, Any], primary_key: Iterable[Ite
     for key, prefix, prop in customs:
         title = str(prop.get("title") or key)
         ftype, options = field_meta(prop)
-        parts = [(part, (prefix, key, step) if prefix else (key, step), sub) for part, step, sub in _parts(prop)]
+        parts: list[tuple[str | None, tuple[str | None, ...], Any]] = [
+            (part, (prefix, key, step) if prefix else (key, step), sub) for part, step, sub in _parts(prop)]
         parts += [(part, (f"{key}_{part}",), sub) for part, sub in companions.get(key, [])]
         main = None
         for part, path, sub in parts:
@@ -212,7 +214,7 @@ def _parts(prop: Mapping[str, Any]) -> list[tuple[str | None, str | None, Any]]:
     part, the main one carrying `value` under the field's own name ([RD-V2MIG] value table)."""
     sub = prop.get("properties")
     if sub_type(prop) == "object" and isinstance(sub, dict) and sub:
-        main = [(None, "value", sub["value"])] if "value" in sub else []
+        main: list[tuple[str | None, str | None, Any]] = [(None, "value", sub["value"])] if "value" in sub else []
         return main + [(k, k, v) for k, v in sub.items() if k != "value"]
     return [(None, None, prop)]
 

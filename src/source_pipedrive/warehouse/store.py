@@ -5,16 +5,20 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from hashlib import blake2b
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from hashlib import blake2b
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, TypeVar
 
 import duckdb
 import orjson
 
+from ..http.wire import JsonObject
 from .columns import META_COLUMNS, Column, TablePlan, plan_table
+
+T = TypeVar("T")
 
 # `_custom_fields(stream, column, key, name, field_type)` is the documented mapping table.
 META_DDL = (
@@ -22,6 +26,11 @@ META_DDL = (
     " updated_at TIMESTAMPTZ)",
     "CREATE TABLE IF NOT EXISTS _syncs (sync_id BIGINT, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,"
     " status VARCHAR, streams VARCHAR, full_refresh BOOLEAN, summary JSON)",
+    # What each sync cost (added later: files made before have the columns added, NULL for old syncs).
+    "ALTER TABLE _syncs ADD COLUMN IF NOT EXISTS requests BIGINT",
+    "ALTER TABLE _syncs ADD COLUMN IF NOT EXISTS api_tokens BIGINT",
+    "ALTER TABLE _syncs ADD COLUMN IF NOT EXISTS rate_limited BIGINT",
+    "ALTER TABLE _syncs ADD COLUMN IF NOT EXISTS daily_tokens_remaining BIGINT",
     'CREATE TABLE IF NOT EXISTS _custom_fields (stream VARCHAR, "column" VARCHAR, key VARCHAR, name VARCHAR,'
     " field_type VARCHAR)",
     'CREATE TABLE IF NOT EXISTS _custom_field_options (stream VARCHAR, "column" VARCHAR, option_id VARCHAR,'
@@ -44,7 +53,7 @@ class SavedState:
 
     stream: str
     mode: str  # "incremental" | "full_refresh"
-    state: dict | None
+    state: JsonObject | None
     pending_sync_id: int | None = None
 
 
@@ -66,7 +75,7 @@ def _literal(text: str) -> str:
 class Warehouse:
     """One DuckDB connection; every public write is one transaction that commits or leaves nothing."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         self.con = duckdb.connect(str(self.path))
         self.con.execute("SET TimeZone = 'UTC'")  # v1 datetimes are UTC without an offset [RD-DATE]
@@ -81,13 +90,13 @@ class Warehouse:
         finally:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def __enter__(self) -> "Warehouse":
+    def __enter__(self) -> Warehouse:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _transaction(self, work):
+    def _transaction(self, work: Callable[[], T]) -> T:
         # BEGIN and COMMIT sit inside the try: a Ctrl-C or SIGTERM can land in either, and a
         # connection left in an aborted transaction would fail every later statement.
         try:
@@ -102,14 +111,23 @@ class Warehouse:
             raise
         return result
 
+    def _one(self, sql: str, parameters: object = None) -> tuple[Any, ...]:
+        """The one row a statement always answers (an aggregate; the row count of an INSERT or
+        DELETE). DuckDB types fetchone as optional, so the impossible empty answer is an error."""
+        row = self.con.execute(sql, parameters).fetchone()
+        if row is None:
+            raise duckdb.Error(f"no row from: {sql[:80]}")
+        return row
+
     # ---- sync bookkeeping -------------------------------------------------------------------
 
     def start_sync(self, streams: Iterable[str], full_refresh: bool) -> int:
         def work() -> int:
-            (last,) = self.con.execute("SELECT coalesce(max(sync_id), 0) FROM _syncs").fetchone()
+            (last,) = self._one("SELECT coalesce(max(sync_id), 0) FROM _syncs")
             sync_id = int(last) + 1
             self.con.execute(
-                "INSERT INTO _syncs VALUES (?, ?, NULL, 'running', ?, ?, NULL)",
+                "INSERT INTO _syncs (sync_id, started_at, finished_at, status, streams, full_refresh, summary)"
+                " VALUES (?, ?, NULL, 'running', ?, ?, NULL)",
                 [sync_id, _now(), ",".join(streams), full_refresh],
             )
             return sync_id
@@ -117,9 +135,12 @@ class Warehouse:
         return self._transaction(work)
 
     def finish_sync(self, sync_id: int, status: str, summary: Mapping[str, Any]) -> None:
+        cost = summary.get("cost") or {}
         self._transaction(lambda: self.con.execute(
-            "UPDATE _syncs SET finished_at = ?, status = ?, summary = ? WHERE sync_id = ?",
-            [_now(), status, orjson.dumps(summary).decode(), sync_id],
+            "UPDATE _syncs SET finished_at = ?, status = ?, summary = ?, requests = ?, api_tokens = ?,"
+            " rate_limited = ?, daily_tokens_remaining = ? WHERE sync_id = ?",
+            [_now(), status, orjson.dumps(summary).decode(), cost.get("requests"), cost.get("tokens"),
+             cost.get("rate_limited"), cost.get("daily_tokens_remaining"), sync_id],
         ))
 
     def saved_states(self) -> dict[str, SavedState]:
@@ -169,7 +190,7 @@ class Warehouse:
         return self._transaction(work)
 
     def count(self, table: str) -> int:
-        return int(self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0])
+        return int(self._one(f"SELECT count(*) FROM {quote(table)}")[0])
 
     # ---- the write path -------------------------------------------------------------------------
 
@@ -189,9 +210,9 @@ class Warehouse:
             if rows:
                 updated, inserted = self._upsert(plan, sync_id)
             if keep_only is not None:
-                removed = self.con.execute(
+                removed = self._one(
                     f"DELETE FROM {quote(plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [keep_only]
-                ).fetchone()[0]
+                )[0]
             self.con.execute("DELETE FROM _state WHERE stream = ?", [state.stream])
             self.con.execute(
                 "INSERT INTO _state VALUES (?, ?, ?, ?, ?)",
@@ -212,10 +233,10 @@ class Warehouse:
             body = dumps(data)
             digest = int.from_bytes(blake2b(body, digest_size=8).digest(), "big")
             lines.append(b'{"h":%d,"t":%d,"d":%s}' % (digest, int(emitted_at), body))
-            if len(key_paths) == 1 and type(key := _dig(data, key_paths[0])) is int:  # the usual case
+            if len(key_paths) == 1 and type(key := dig(data, key_paths[0])) is int:  # the usual case
                 keys.append(b'{"h":%d,"k0":%d}' % (digest, key))
             elif key_paths:
-                keys.append(dumps({"h": digest, **{f"k{i}": _dig(data, p) for i, p in enumerate(key_paths)}}))
+                keys.append(dumps({"h": digest, **{f"k{i}": dig(data, p) for i, p in enumerate(key_paths)}}))
         with open(self._page_file, "wb") as fh:
             fh.write(b"\n".join(lines))
         with open(self._keys_file, "wb") as fh:
@@ -230,7 +251,7 @@ class Warehouse:
         structure = _literal(orjson.dumps({"h": "UBIGINT", "t": "BIGINT", "d": plan.structure()}).decode())
         names = [quote(n) for n in plan.column_names()]
         matched = changed = 0
-        if plan.primary_key and self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
+        if plan.primary_key and self._one(f"SELECT EXISTS (SELECT 1 FROM {table})")[0]:
             keys = [c for name in plan.primary_key for c in plan.columns if c.name == name]
             picks = ", ".join(f"TRY_CAST(k{i} AS {c.sql_type}) AS {quote(c.name)}" for i, c in enumerate(keys))
             spec = ", ".join([f"'k{i}': 'VARCHAR'" for i in range(len(keys))] + ["'h': 'UBIGINT'"])
@@ -238,18 +259,18 @@ class Warehouse:
                              f"{_literal(self._keys_file)}, columns = {{{spec}}}, format = 'newline_delimited')")
             on = " AND ".join(f"{table}.{quote(k.name)} = _keys.{quote(k.name)}" for k in keys)
             # "updated" counts rows whose content changed: the inclusive cursor re-sends boundary rows.
-            matched, changed = self.con.execute(
+            matched, changed = self._one(
                 f"SELECT count(*), count(*) FILTER (WHERE {table}._record_hash IS DISTINCT FROM _keys.h)"
-                f" FROM {table} JOIN _keys ON {on}").fetchone()
+                f" FROM {table} JOIN _keys ON {on}")
             if matched:
                 self.con.execute(f"DELETE FROM {table} USING _keys WHERE {on}")
-        total = self.con.execute(
+        total = self._one(
             f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} FROM"
-            f" (SELECT json_transform(json, {structure}) AS r FROM {_reader(page)})").fetchone()[0]
+            f" (SELECT json_transform(json, {structure}) AS r FROM {_reader(page)})")[0]
         return int(changed), int(total) - int(matched)
 
 
-def _dig(data: Any, path: tuple[str, ...]) -> Any:
+def dig(data: Any, path: tuple[str, ...]) -> Any:
     for step in path:
         data = data.get(step) if isinstance(data, dict) else None
     return data
