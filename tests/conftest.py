@@ -1,4 +1,5 @@
-"""Shared fixtures: a small Pipedrive sandbox per module and a factory for special settings."""
+"""Fixtures for the whole suite: a small Pipedrive sandbox per module, a factory for special settings, and
+the connector's CLI run in-process."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.kit.cli import Cli
+
 # Two cores shared by two xdist workers and the sandboxes they start: generation speed and
 # per-example time say nothing about correctness here.
 settings.register_profile("suite", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 settings.load_profile("suite")
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +45,9 @@ def make_sandbox() -> Iterator[Callable[..., Any]]:
     yield make
     for sb in reversed(started):
         sb.__exit__(None, None, None)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    """Runs `source-pipedrive <command>` in-process; its input files go to the test's tmp_path."""
+    return Cli(tmp_path)

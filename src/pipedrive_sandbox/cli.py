@@ -1,13 +1,20 @@
-"""Command line: `python -m pipedrive_sandbox [...]` prints the listening URL first, then serves until killed."""
+"""Command line: `python -m pipedrive_sandbox [...]` prints the listening URL first (tests read that
+line), then a ready-to-use config and the `sync` command for it, then serves until killed."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
 from typing import Any
 
-from .app import App
 from .edge.faults import KINDS
-from .edge.server import SandboxServer
 from .options import OPTIONS, cli_value, coerce
+
+DEFAULT_CONFIG_NAME = "sandbox-config.json"
+DEFAULT_DB = "sandbox.duckdb"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
                    help="a spec-open behaviour, repeatable: " + "; ".join(
                        f"{o.name} ({'|'.join('N' if c is int else cli_value(c) for c in o.choices)}, "
                        f"default {cli_value(o.default)})" for o in OPTIONS.values()))
+    p.add_argument("--write-config", metavar="PATH", default=None,
+                   help="write the config for this sandbox to PATH (mode 0600) and print the sync command using it")
     p.add_argument("--prewarm", default=None,
                    help="comma list of tables to serialize before listening (default: deals for medium/large, "
                         "none for small); 'none' disables")
@@ -51,7 +60,41 @@ def parse_options(p: argparse.ArgumentParser, pairs: list[str]) -> dict[str, Any
     return out
 
 
+def sandbox_config(url: str, token: str) -> dict[str, Any]:
+    """The connector config for a sandbox at `url` accepting `token`."""
+    return {"credentials": {"auth_type": "api_token", "api_token": token}, "base_url": url}
+
+
+def write_config(path: str, config: dict[str, Any]) -> None:
+    """Write `config` as JSON to `path`, readable by its owner only (it holds the token)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(f.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        f.write(json.dumps(config, indent=2) + "\n")
+
+
+def sync_command(config_path: str, db: str = DEFAULT_DB) -> str:
+    return f"source-pipedrive sync --config {shlex.quote(config_path)} --db {shlex.quote(db)}"
+
+
+def usage_lines(url: str, token: str, written: str | None) -> list[str]:
+    """What to do with a running sandbox, printed after the URL line."""
+    config = json.dumps(sandbox_config(url, token))
+    if written is not None:
+        return [f"Config written to {written} (mode 0600). Sync the sandbox into DuckDB with:",
+                f"  {sync_command(written)}",
+                "Ctrl-C stops the sandbox."]
+    return [f"config: {config}",
+            f"Save that line's JSON as {DEFAULT_CONFIG_NAME} (or start with --write-config {DEFAULT_CONFIG_NAME}) "
+            "and sync the sandbox into DuckDB with:",
+            f"  {sync_command(DEFAULT_CONFIG_NAME)}",
+            "Ctrl-C stops the sandbox."]
+
+
 def main(argv: list[str] | None = None) -> int:
+    from .app import App
+    from .edge.server import SandboxServer
+
     p = parser()
     a = p.parse_args(argv)
     faults = tuple(k for k in a.faults.split(",") if k)
@@ -61,7 +104,19 @@ def main(argv: list[str] | None = None) -> int:
     warm = a.prewarm if a.prewarm is not None else ("" if a.scale == "small" else "deals")
     app.prewarm(tuple(x for x in warm.split(",") if x and x != "none"))
     server = SandboxServer(app, a.host, a.port)
+    # A sandbox listening on every interface is reached on loopback (plain http only goes there).
+    url = app.url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+    written = None
+    if a.write_config:
+        try:
+            write_config(a.write_config, sandbox_config(url, a.token))
+            written = str(Path(a.write_config))
+        except OSError as exc:
+            server.server_close()
+            print(f"error: cannot write the config to {a.write_config}: {exc.strerror}", file=sys.stderr, flush=True)
+            return 2
     print(f"Pipedrive sandbox listening on {app.url}", flush=True)
+    print("\n".join(usage_lines(url, a.token, written)), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -32,6 +32,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
            "A server may ignore updated_since/updated_until; a connector should not trust the filter blindly."),
     Option("mail_thread_order", ("newest", "id"), "newest",
            "Mail threads are 'ordered by the most recent message within'; the tie order and id order are open."),
+    Option("call_log_order", ("id", "newest"), "id",
+           "GET /v1/callLogs takes no sort and documents no order: oldest first (by id) or newest first."),
 )}
 
 
@@ -66,6 +68,7 @@ class Options:
     recents_user_data: str
     time_filter: str
     mail_thread_order: str
+    call_log_order: str
 
     def __init__(self, values: dict[str, object] | None = None) -> None:
         for name, opt in OPTIONS.items():

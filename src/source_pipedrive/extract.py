@@ -8,7 +8,7 @@ record that is not an object, the same record twice in a multi-part listing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -69,7 +69,7 @@ def _read_part(client: Client, stream: Stream, part: Part, state: StreamState, s
     since = state.cursor_for(part.name) or start_date
     state.parts.setdefault(part.name, None)
     tracker = _CursorTracker(stream, part, client)
-    for records in _pages(client, stream, part, since, warn):
+    for records in _pages(client, stream, part, since, warn, state):
         if seen is not None:  # a listing whose parts overlap (a mail thread in two folders)
             records = _first_time(stream, records, seen)
         state.advance(part.name, tracker.page(records))
@@ -154,29 +154,89 @@ PAGERS: dict[Paging, Callable[[_Listing], Iterator[list[JsonObject]]]] = {
 }
 
 
-def _pages(client: Client, stream: Stream, part: Part, since: datetime | None,
-           warn: Warn) -> Iterator[list[JsonObject]]:
+def _pages(client: Client, stream: Stream, part: Part, since: datetime | None, warn: Warn,
+           state: StreamState) -> Iterator[list[JsonObject]]:
     """The part's records page by page, already filtered to cursor >= since (strictly after it
     when filtered on our side), stopping early where the list comes newest first."""
     since_param = stream.since_param_of(part)
     paging = stream.paging_of(part)
     newest_first = stream.newest_first_query(part) if since is not None else None
+    server_order = stream.newest_first == () and since_param is None
+    tail = state.tails.get(part.name) if server_order and since is not None else None
+    if tail is not None and tail > TAIL_OVERLAP and since is not None:
+        listing = _Listing(client, stream, part, stream.query(part), since, since_param, warn)
+        kept = yield from _from_tail(listing, since, tail, state)
+        if kept:
+            return
+        warn(f"GET {part.path}: the list changed more than expected since the last read; reading it whole")
     query = newest_first if newest_first is not None else stream.query(part)
     pages = PAGERS[paging](_Listing(client, stream, part, query, since, since_param, warn))
     order = _NewestFirst(stream) if newest_first is not None else None
+    total, rising = 0, _Rising(stream)
     for records in pages:
         records = _objects(stream, records, part, warn)
+        total += len(records)
+        rising.see(records)
         if since is None or not stream.cursor:
             yield records
             continue
         # Filtered on our side, the cursor is an instant fully read (see _CursorTracker): strictly after it.
-        kept = _since(stream, records, since, strict=since_param is None)
-        if since_param and len(kept) < len(records) and paging is not Paging.KEYSET:
+        kept_records = _since(stream, records, since, strict=since_param is None)
+        if since_param and len(kept_records) < len(records) and paging is not Paging.KEYSET:
             warn(f"GET {part.path}: the server ignored {since_param} (it sent records older than "
                  "the value sent); filtering on our side")
-        yield kept
+        yield kept_records
         if order is not None and order.reached(records, since, warn, part.path):
             return  # newest first and past the cursor: everything after is older
+    if server_order and rising.ok:
+        state.tails[part.name] = total  # oldest first, read to its end: the next read starts near here
+
+
+# How many records a read from the tail re-reads before where the last one ended (deleted records
+# shift the list left; up to this many are absorbed).
+TAIL_OVERLAP = 5
+
+
+def _from_tail(ls: _Listing, since: datetime, tail: int, state: StreamState) -> Generator[list[JsonObject], None, bool]:
+    """An oldest-first list that only grows at its end (call logs): read from a little before where
+    the last read ended. Sound only if the first record there is one already read (cursor <= since)
+    and the pages come oldest first; returns False, having yielded nothing, when that does not hold."""
+    start = tail - TAIL_OVERLAP
+    cursor_of = _cursor_of(ls.stream)
+    total, rising, first = start, _Rising(ls.stream), True
+    for page in offset_pages(ls.client, ls.part.path, ls.params, start=start, limit=ls.stream.page_size):
+        records = _objects(ls.stream, page.records, ls.part, ls.warn)
+        if first:
+            head = cursor_of(records[0]) if records else None
+            if head is None or head > since or not _Rising(ls.stream).see(records):
+                return False
+            first = False
+        total += len(records)
+        if not rising.see(records):
+            return False  # not oldest first after all (nothing of this page was yielded)
+        yield _since(ls.stream, records, since, strict=True)
+    if first:
+        return False
+    state.tails[ls.part.name] = total
+    return True
+
+
+class _Rising:
+    """Whether the cursors seen so far never go down (an oldest-first list)."""
+
+    def __init__(self, stream: Stream) -> None:
+        self.cursor_of = _cursor_of(stream)
+        self.last: datetime | None = None
+        self.ok = True
+
+    def see(self, records: list[JsonObject]) -> bool:
+        for value in (self.cursor_of(r) for r in records):
+            if value is None:
+                continue
+            if self.last is not None and value < self.last:
+                self.ok = False
+            self.last = value
+        return self.ok
 
 
 class _NewestFirst:

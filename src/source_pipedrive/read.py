@@ -38,6 +38,8 @@ from .state import StateBlob, StreamState, initial_state, parse_state, urgency
 from .streams import STREAMS_BY_NAME, Stream
 
 FATAL = (AuthError, RateLimitExhausted, BlockedError)
+# Below this many daily tokens left, streams are read one at a time (about ten list pages).
+TIGHT_TOKENS = 300
 QUEUE_PAGES_PER_WORKER = 2
 
 
@@ -138,6 +140,7 @@ class _Run:
         self.fatal: SourceError | None = None
         self.failed: list[SourceError] = []
         self.lock = threading.Lock()
+        self.busy = 0  # workers reading a stream now
 
     def messages(self) -> Iterator[Message | Event]:
         # States are parsed before any request, so a bad state fails before traffic.
@@ -196,11 +199,21 @@ class _Run:
     def _work(self, client: Client) -> None:
         try:
             while not self.stop.is_set():
+                with self.lock:
+                    if self.busy and _tight(client):
+                        # Little of the daily budget left: streams one at a time, so the one furthest
+                        # behind gets it whole instead of several ending half-read.
+                        return
+                    try:
+                        job, state = self.todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    self.busy += 1
                 try:
-                    job, state = self.todo.get_nowait()
-                except queue.Empty:
-                    return
-                self._read_one(client, job, state)
+                    self._read_one(client, job, state)
+                finally:
+                    with self.lock:
+                        self.busy -= 1
         except _Abandoned:
             return
 
@@ -262,3 +275,8 @@ class _Run:
             if job.stream.name not in self.started:
                 yield protocol.stream_status(job.stream.name, "INCOMPLETE", **self._reason())
 
+
+def _tight(client: Client) -> bool:
+    """Whether the company's daily budget, as last announced, is nearly spent."""
+    left = client.usage.daily_remaining
+    return left is not None and left < TIGHT_TOKENS

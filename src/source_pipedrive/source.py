@@ -10,6 +10,7 @@ from .config import SPEC, Config, parse_config
 from .errors import AuthError, ScopeError, ServerError, SourceError, StreamError
 from .fields import CustomField, parse_fields, stream_schema
 from .http import Client, pages
+from .http.usage import Usage
 from .protocol import Message
 from .read import read
 from .session import open_client
@@ -47,10 +48,13 @@ def check(config: dict[str, Any], *, log: Log | None = None) -> Message:
     return {"status": "SUCCEEDED", "message": f"Connected to {company} as user {me.get('id')}."}
 
 
-def discover(config: dict[str, Any] | Config, *, log: Log | None = None) -> Message:
-    """The catalog, with each entity's custom fields typed from its *Fields endpoint."""
+def discover(config: dict[str, Any] | Config, *, log: Log | None = None, usage: Usage | None = None) -> Message:
+    """The catalog, with each entity's custom fields typed from its *Fields endpoint; what the field
+    lists cost is counted into `usage` when given (sync adds it to the read's cost)."""
     cfg = config if isinstance(config, Config) else parse_config(config)
     client = open_client(cfg, log=log)
+    if usage is not None:
+        client.usage = usage
     try:
         return {"streams": [catalog_entry(s, _custom_fields(client, s, log)) for s in STREAMS]}
     finally:

@@ -36,6 +36,9 @@ class StreamState:
     parts: dict[str, datetime | None] = field(default_factory=dict)
     complete: bool = False
     done: set[str] = field(default_factory=set)  # full refresh: parts read whole in this round
+    # Lists in the server's own order, seen oldest first: how many records each part held when last
+    # read to its end, so the next incremental read starts near there (extract._server_order).
+    tails: dict[str, int] = field(default_factory=dict)
     last_complete: str | None = None  # when the stream last completed (server time, RFC 3339)
 
     def finish(self, server_now: datetime | None) -> None:
@@ -63,6 +66,8 @@ class StreamState:
         if self.incremental:
             known = [v for v in self.parts.values() if v is not None]
             out[self.stream.cursor or "cursor"] = format_rfc3339(max(known)) if known else None
+            if self.tails:
+                out["tails"] = dict(sorted(self.tails.items()))
         elif self.done:
             out["done"] = sorted(self.done)
         return out
@@ -89,6 +94,9 @@ def initial_state(stream: Stream, incremental: bool, saved: StateBlob | None) ->
         for part in stream.parts(True):
             # A part absent or null has not delivered anything yet: it starts from start_date.
             state.parts[part.name] = _cursor_value(stream, parts.get(part.name), part.name)
+        tails = saved.get("tails") or {}
+        if isinstance(tails, dict):  # a hint only: a bad value means reading from the start
+            state.tails = {str(k): v for k, v in tails.items() if isinstance(v, int) and v >= 0}
         return state
     if mode == "full_refresh" and not saved.get("complete"):
         parts = saved.get("parts") or {}

@@ -6,12 +6,14 @@ is theirs, handed in as `watch`.
 
 from __future__ import annotations
 
+import copy
+import inspect
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,10 @@ import duckdb
 import orjson
 
 from .errors import SourceError
-from .http.usage import UsageReport
+from .http.usage import Usage, UsageReport
 from .warehouse import Warehouse
 from .warehouse.loader import Loader, StreamRun, configured_catalog, plan_stream, state_messages
+from .warehouse.meta import AccountMismatch, Company
 from .warehouse.report import StreamStats, Waits
 
 Watch = Callable[[Loader], AbstractContextManager[Any]]
@@ -41,6 +44,10 @@ class SyncResult:
     waits: Waits
     error: str | None = None
     usage: UsageReport | None = None
+    # What the user should know though nothing failed: a field whose type changed and whose old
+    # values stay in their column while new ones go to `<name>__<type>`.
+    warnings: tuple[str, ...] = ()
+    company: Company | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +55,9 @@ class SyncResult:
             "seconds": round(self.seconds, 3), "rate_limit_waits": self.waits.count,
             "rate_limit_wait_seconds": round(self.waits.seconds, 1),
             "cost": self.usage.to_json() if self.usage else None,
+            "company": None if self.company is None else {
+                "id": self.company.id, "name": self.company.name, "domain": self.company.domain},
+            "warnings": list(self.warnings),
             "streams": [s.to_json() for s in self.streams],
         }
 
@@ -59,17 +69,31 @@ def run(config: dict[str, Any], db: str | os.PathLike[str], *, streams: Iterable
 
     `source` is anything with discover(config) and read(config, catalog, state, on_event=...); the
     real one by default. `watch(loader)` is entered around the read (a progress display).
+
+    One file holds one Pipedrive company: the company of the credentials (GET /v1/users/me; a
+    `source` may answer it with `account(config)`, else it is not checked) is recorded at the first
+    sync, and a sync of another company into the file is a SyncError before anything is written.
     """
+    began = time.monotonic()
+    lookup: Any
     if source is None:
         from . import source as source_module
 
-        source = source_module
-    began = time.monotonic()
-    catalog = source.discover(config)
+        source, lookup = source_module, account
+    else:
+        lookup = getattr(source, "account", None)
+    company, asked = _company(lookup, config, config_path) if callable(lookup) else (None, None)
+    discovered = Usage()
+    if "usage" in inspect.signature(source.discover).parameters:  # the real source counts its cost
+        catalog = source.discover(config, usage=discovered)
+    else:
+        catalog = source.discover(config)
     entries = {s["name"]: s for s in catalog["streams"]}
     names = _select(entries, streams)
     try:
-        warehouse = Warehouse(db)
+        warehouse = Warehouse(db, company=company)
+    except AccountMismatch as exc:
+        raise SyncError(str(exc)) from None
     except duckdb.IOException as exc:
         raise SyncError(f"cannot open {db}: {first_line(exc)} (is another sync running on it?)") from None
     with warehouse:
@@ -79,8 +103,39 @@ def run(config: dict[str, Any], db: str | os.PathLike[str], *, streams: Iterable
         loader = Loader(warehouse, runs, on_config=(lambda new: save_config(config_path, new)) if config_path else None)
         status, error = _load(source, config, runs, loader, watch)
         result = _finish(warehouse, loader, sync_id, str(db), status, error, time.monotonic() - began)
+        result = replace(result, warnings=tuple(warehouse.warnings), company=warehouse.company,
+                         usage=_plus(_plus(asked, discovered.report() if discovered.requests else None),
+                                     result.usage))
         warehouse.finish_sync(sync_id, result.status, result.to_json())
         return result
+
+
+class Account(dict[str, Any]):
+    """GET /v1/users/me's data, and what asking for it cost (`usage`, counted in the sync's cost)."""
+
+    usage: UsageReport | None = None
+
+
+def account(config: dict[str, Any], *, log: Callable[[str, str], None] | None = None) -> Account:
+    """GET /v1/users/me for `config`: the user and company the credentials act as (company_id,
+    company_name, company_domain, ...), printing nothing (the client's notices go to `log`, if
+    given). Costs 2 API tokens. OAuth tokens refreshed on the way replace those in `config` (the
+    dict is updated in place), so the read that follows uses them."""
+    from .config import parse_config
+    from .session import open_client
+
+    def refreshed(new: dict[str, Any]) -> None:
+        config.clear()
+        config.update(new)
+
+    client = open_client(parse_config(config), on_config=refreshed, log=log)
+    try:
+        data = client.get("/v1/users/me").get("data")
+    finally:
+        client.close()
+    me = Account(data if isinstance(data, dict) else {})
+    me.usage = client.usage.report()
+    return me
 
 
 def _load(source: Any, config: dict[str, Any], runs: dict[str, StreamRun], loader: Loader,
@@ -143,6 +198,28 @@ def _flush_after_error(loader: Loader, status: str, error: str | None) -> tuple[
     return status, error
 
 
+def _company(lookup: Callable[[dict[str, Any]], Any], config: dict[str, Any],
+             config_path: str | None) -> tuple[Company | None, UsageReport | None]:
+    """The company of the credentials and what asking cost; OAuth tokens refreshed by the lookup
+    are saved like a read's."""
+    before = copy.deepcopy(config)
+    me = lookup(config)
+    if config_path and config != before:
+        save_config(config_path, config)
+    usage = getattr(me, "usage", None)
+    return Company.from_me(me), usage if isinstance(usage, UsageReport) else None
+
+
+def _plus(first: UsageReport | None, then: UsageReport | None) -> UsageReport | None:
+    """Two clients' costs as one; the daily budget left is the later one's."""
+    if first is None or then is None:
+        return then or first
+    return UsageReport(first.requests + then.requests, first.tokens + then.tokens,
+                       first.rate_limited + then.rate_limited,
+                       then.daily_remaining if then.daily_remaining is not None else first.daily_remaining,
+                       then.daily_limit if then.daily_limit is not None else first.daily_limit)
+
+
 def _select(entries: dict[str, dict[str, Any]], wanted: Iterable[str] | None) -> list[str]:
     if wanted is None:
         return list(entries)
@@ -181,4 +258,4 @@ def first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-__all__ = ["SyncError", "SyncResult", "run", "save_config", "interrupted", "first_line"]
+__all__ = ["SyncError", "SyncResult", "Account", "run", "account", "save_config", "interrupted", "first_line"]

@@ -1,6 +1,6 @@
 """The connector run the way Python users run Airbyte sources: through PyAirbyte, with its defaults.
 
-PyAirbyte (in its own venv, see conftest.py) starts our console script as a `local_executable`, calls
+PyAirbyte (in its own venv, see tests/kit/pyairbyte.py) starts our console script as a `local_executable`, calls
 spec/check/discover/read, asks `incremental` for every stream (its default), keeps the state in its DuckDB
 cache and merges records by primary key. The sandbox runs in a process of its own; its truth() is the
 expected content of the cache, before and after changes read incrementally with the same cache.
@@ -16,8 +16,7 @@ import httpx
 import pytest
 
 from source_pipedrive.streams import STREAMS, STREAMS_BY_NAME
-
-from .conftest import PyAirbyte
+from tests.kit.pyairbyte import PyAirbyte
 
 pytestmark = [pytest.mark.long, pytest.mark.timeout(1200)]  # the first run installs PyAirbyte (~1.5 min)
 

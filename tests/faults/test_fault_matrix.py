@@ -13,7 +13,8 @@ import time
 import httpx
 import pytest
 
-from tests.faults.faultkit import (
+from tests.kit.cli import catalog_for, config_for, oauth_config_for
+from tests.kit.faults import (
     During,
     Outcome,
     assert_states_cover_records,
@@ -22,17 +23,12 @@ from tests.faults.faultkit import (
     last_status,
     read_until_complete,
 )
-from tests.source.conftest import catalog_for, config_for
 
 ALL_INCREMENTAL = catalog_for(mode="incremental")
 ALL_FULL = catalog_for()
 # A small read is ~14 requests; faults are drawn per request number from the seed, and seed 65 at 5% faults
 # requests 1, 3, 5, 6 and 10, so every case meets several faults (one request even twice in a row).
 FAULT_SEED = 65
-
-
-def oauth_config(sb, **extra) -> dict:
-    return {"credentials": {"auth_type": "oauth2", **sb.oauth}, "base_url": sb.url, **extra}
 
 
 def report(case: str, outcome: Outcome, table: dict, **extra) -> None:
@@ -81,7 +77,7 @@ def test_fault_every_kind_at_5_percent_on_a_medium_account(cli, make_sandbox, mo
 
 def test_fault_latency_spikes_beyond_the_client_timeout(cli, make_sandbox, monkeypatch):
     """Spikes longer than the client timeout: timed out, retried, nothing lost. The engine's default timeout
-    is 30 s, too long for a test, so SOURCE_PIPEDRIVE_TIMEOUT lowers it (fault-findings F1)."""
+    is 30 s, too long for a test, so SOURCE_PIPEDRIVE_TIMEOUT lowers it (the variable exists for this)."""
     monkeypatch.setenv("SOURCE_PIPEDRIVE_TIMEOUT", "0.5")
     sb = make_sandbox(fault_rate=0.05, faults=("latency",), seed=FAULT_SEED)
     sb.configure(latency_spike_ms=2000)
@@ -143,7 +139,7 @@ def test_fault_oauth_token_expires_mid_sync(cli, make_sandbox):
     sb = make_sandbox(latency_ms=15)
     refreshes_before = requests_to(sb, "/oauth/token")
     with During(lambda: sb.stats()["total_requests"] >= 6, sb.expire_oauth_tokens, repeat=3, gap=0.4) as expirer:
-        outcome = read_until_complete(cli, oauth_config(sb), ALL_INCREMENTAL, max_reruns=0)
+        outcome = read_until_complete(cli, oauth_config_for(sb), ALL_INCREMENTAL, max_reruns=0)
     assert expirer.done >= 1, "the read ended before a token could expire"
     run = outcome.last
     assert run.code == 0, run.errors()
@@ -230,7 +226,8 @@ def test_fault_html_403_block_page(cli, make_sandbox, monkeypatch):
     403 page. The read stops with a transient error naming the block (no retry storm that would extend it,
     the page itself not echoed), keeps the state of what it delivered, and the rerun after the block
     delivers everything. The sandbox's 30 s block is shortened to 2 s here; the engine keeps its own 30 s
-    pause, which must not hold the failing run open (fault-findings F5)."""
+    pause, which must not hold the failing run open, and once one worker meets the block the others must
+    not send either."""
     monkeypatch.setattr("pipedrive_sandbox.edge.limits.BLOCK_SECONDS", 2.0)
     sb = make_sandbox(burst=5)
     provoke_block(sb)
@@ -243,7 +240,7 @@ def test_fault_html_403_block_page(cli, make_sandbox, monkeypatch):
 
     outcome = read_until_complete(cli, config_for(sb, num_workers=3), BLOCK_CATALOG, before_rerun=after_block)
     first = outcome.runs[0]
-    assert sent_by_first and sent_by_first[0] <= 3, "once blocked, the other workers must not send (F5)"
+    assert sent_by_first and sent_by_first[0] <= 3, "once blocked, the other workers must not send"
     assert first.code != 0
     error = first.errors()[-1]
     assert error["failure_type"] == "transient_error", error

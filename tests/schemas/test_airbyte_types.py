@@ -18,8 +18,8 @@ from source_pipedrive import source
 from source_pipedrive.fields import parse_fields, stream_schema
 from source_pipedrive.schemas import STREAM_NAMES, base_schema
 from source_pipedrive.streams import STREAMS, Stream
-
-from .schemakit import FIELDS, fetch_stream
+from tests.kit.cli import config_for
+from tests.kit.schemas import FIELDS, fetch_stream
 
 SIMPLE = {"string", "integer", "number", "boolean", "object", "array"}
 # String formats with a meaning to Airbyte are date and date-time; PyAirbyte maps any other format to a
@@ -138,8 +138,7 @@ def test_catalog_entries_with_sandbox_custom_fields_are_typed(sandbox_fields, st
 
 def test_discovered_catalog_is_typed_everywhere(sandbox) -> None:
     """The real discover path: the connector reads the *Fields endpoints itself."""
-    config = {"credentials": {"auth_type": "api_token", "api_token": sandbox.token}, "base_url": sandbox.url}
-    catalog = source.discover(config)
+    catalog = source.discover(config_for(sandbox))
     assert [s["name"] for s in catalog["streams"]] == [s.name for s in STREAMS]
     problems = [f"{s['name']}{p[1:]}" for s in catalog["streams"] for p in untyped(s["json_schema"])]
     assert problems == []

@@ -15,8 +15,7 @@ from source_pipedrive.fields import (
     v2_value_schema,
 )
 from source_pipedrive.streams import STREAMS
-
-from .schemakit import ALL_TYPES, FIELD_BY_TYPE, FIELDS, validator
+from tests.kit.schemas import ALL_TYPES, FIELD_BY_TYPE, FIELDS, validator
 
 ADDRESS_V2 = {
     "value": "Main St 1, Tallinn", "street_number": "1", "route": "Main St", "subpremise": None,

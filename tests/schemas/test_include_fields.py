@@ -14,8 +14,7 @@ import pytest
 
 from source_pipedrive.schemas import base_schema
 from source_pipedrive.streams import DEAL_INCLUDE_FIELDS, STREAMS, STREAMS_BY_NAME, Stream
-
-from .schemakit import (
+from tests.kit.schemas import (
     default_properties,
     include_enum,
     mismatches,

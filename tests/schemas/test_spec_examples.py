@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 
 from source_pipedrive.schemas import base_schema
-
-from .schemakit import STREAM_PARTS, operation_key, operations, validator
+from tests.kit.schemas import STREAM_PARTS, operation_key, operations, validator
 
 CASES = sorted({(s.name, operation_key(p)) for s, p in STREAM_PARTS})
 

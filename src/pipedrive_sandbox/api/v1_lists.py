@@ -77,8 +77,11 @@ def _mine(t: Table) -> Pred:
 
 
 def call_logs(store: Store, q: Query) -> Listing:
-    """"Returns all call logs assigned to a particular user" [SPEC-v1]: the token user's."""
-    return table_list(store, "call_logs", q, preds=[_mine(store.table("call_logs"))])
+    """"Returns all call logs assigned to a particular user" [SPEC-v1]: the token user's, in an order the
+    spec leaves open (option call_log_order: by id, or newest call first)."""
+    newest = store.options.call_log_order == "newest"
+    return table_list(store, "call_logs", q, default_sort="add_time" if newest else "id", default_desc=newest,
+                      preds=[_mine(store.table("call_logs"))])
 
 
 def mail_threads(store: Store, q: Query) -> Listing:

@@ -113,7 +113,7 @@ def _answer(con: duckdb.DuckDBPyConnection, title: str, sql: str) -> Table:
 def _next_steps(db: Path) -> str:
     shown = os.path.relpath(db)
     return f"""
-[bold]Explore it:[/] duckdb {shown}
+[bold]Explore it:[/] .venv/bin/duckdb {shown}   (or duckdb {shown} with the venv active)
   One table per stream, plus _custom_fields (column -> Pipedrive field),
   _custom_field_options, _state (cursors) and _syncs (one row per run).
   custom_label('deals', 'customer_type', customer_type) resolves option labels.

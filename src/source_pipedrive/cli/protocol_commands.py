@@ -11,17 +11,21 @@ import orjson
 
 from .. import protocol
 from ..errors import CatalogError, ConfigError, SourceError, StateError
-from .exits import FAILED, OK
+from .common import shown
+from .exits import BUDGET_SPENT, FAILED, OK, budget_spent
 
 
 def protocol_command(args: argparse.Namespace, out: IO[bytes] | None = None) -> int:
-    """Run one protocol command; any failure is one TRACE ERROR message and exit code 1."""
+    """Run one protocol command; any failure is one TRACE ERROR message and exit code 1 (75 when the
+    daily API budget is spent). LOG messages below --log-level are left out."""
     from .. import source
 
     writer = protocol.Writer(out)
+    level = getattr(args, "log_level", None)
 
-    def log(level: str, message: str) -> None:
-        writer.write(protocol.log(level, message))
+    def log(severity: str, message: str) -> None:
+        if shown(severity, level):
+            writer.write(protocol.log(severity, message))
 
     try:
         if args.command == "spec":
@@ -36,24 +40,28 @@ def protocol_command(args: argparse.Namespace, out: IO[bytes] | None = None) -> 
             config = load_json(args.config, "config", ConfigError)
             catalog = load_json(args.catalog, "catalog", CatalogError)
             state = load_json(args.state, "state", StateError) if args.state else None
-            write_messages(writer.out, source.read(config, catalog, state))
+            write_messages(writer.out, source.read(config, catalog, state), level)
     except SourceError as error:
         writer.write(protocol.error_trace(error))
-        return FAILED
+        return BUDGET_SPENT if budget_spent(error) else FAILED
     except Exception as error:  # a bug: still one TRACE, never a bare stack trace on stdout
         writer.write(protocol.error_trace(error))
         return FAILED
     return OK
 
 
-def write_messages(out: IO[bytes], messages: Iterable[dict[str, Any]]) -> None:
+def write_messages(out: IO[bytes], messages: Iterable[dict[str, Any]], log_level: str | None = None) -> None:
     """Buffer records; flush at every STATE, TRACE and CONTROL, so no state is ever reported
-    before the records it covers are out, and throughput stays high."""
+    before the records it covers are out, and throughput stays high. LOG messages below
+    `log_level` (default info) are dropped."""
     dumps = orjson.dumps
     pending: list[bytes] = []
     for message in messages:
+        kind = message["type"]
+        if kind == "LOG" and not shown(message["log"]["level"], log_level):
+            continue
         pending.append(dumps(message))
-        if message["type"] != "RECORD":
+        if kind != "RECORD":
             pending.append(b"")
             out.write(b"\n".join(pending))
             out.flush()

@@ -29,7 +29,7 @@ from source_pipedrive.http import retry
 from source_pipedrive.http.ratelimit import RateLimiter
 from source_pipedrive.http.ratelimit import header_number as _num
 from source_pipedrive.http.redact import Redactor
-from source_pipedrive.http.urls import check_url, is_loopback, user_agent
+from source_pipedrive.http.urls import check_url, host_of, is_loopback, user_agent
 from source_pipedrive.http.usage import Usage
 from source_pipedrive.http.wire import BadBody, JsonObject, Params, QueryValue, object_or_none, parse_object
 
@@ -38,6 +38,13 @@ BLOCK_PAUSE = 30.0
 # The heaviest single request costs 80 tokens (/deals/summary/archived [RD-RATE]); with fewer left, a 429
 # is the daily budget.
 MAX_REQUEST_COST = 80
+# A host that never answered (every connection refused or timed out, no response yet in this process)
+# is most likely a wrong base URL or a network that is down, not a server having a bad minute: give up
+# after this many retries, with short backoffs, instead of the whole schedule.
+UNREACHED_RETRIES = 1
+UNREACHED_BACKOFF_CAP = 2.0
+_NOT_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout)
+_reached: set[str] = set()  # hosts ("host:port") that accepted a connection in this process
 
 
 class Auth(Protocol):
@@ -72,6 +79,14 @@ class _NoReply:
     sent: dict[str, str]
     exc: BaseException
     verdict: retry.Verdict
+    host: str = ""  # the host that did not answer ("host:port")
+    unreached: bool = False  # it never accepted a connection in this process
+
+    def detail(self, final: bool = False) -> str:
+        cause = " ".join(str(self.exc).split())[:200] or type(self.exc).__name__
+        if self.unreached:
+            return f"{self.host} {'never answered' if final else 'has not answered yet'}: {cause}"
+        return f"{self.host}: {cause}"
 
 
 @dataclass
@@ -158,11 +173,13 @@ class Client:
         """Send once; always tell the limiter how it went; classify the outcome."""
         resp: httpx.Response | None = None
         sent: dict[str, str] = {}
+        url = self.api_base() + path
         try:
             sent = self.auth.headers()  # may refresh an OAuth token, which may name the api_domain
-            resp = self._http.get(self.api_base() + path, params=query, headers=sent)
+            url = self.api_base() + path
+            resp = self._http.get(url, params=query, headers=sent)
         except (httpx.HTTPError, ServerError) as e:
-            return _NoReply(sent, e, retry.for_exception(e))
+            return self._no_reply(sent, e, url)
         finally:
             # Even on an unexpected exception, so a waiting probe is released.
             status = resp.status_code if resp is not None else None
@@ -170,6 +187,7 @@ class Client:
             if resp is not None:
                 self.usage.count(path, status, _num(resp.headers, "x-daily-ratelimit-token-remaining"),
                                  _num(resp.headers, "x-daily-ratelimit-token-limit"))
+        _reached.add(host_of(str(resp.request.url)))
         self._note_date(resp)
         verdict = retry.for_status(resp.status_code, _is_html(resp))
         if verdict.action != retry.OK:
@@ -225,12 +243,17 @@ class Client:
             tries.cooldowns += 1
             self._rate_limited(resp, where, tries.cooldowns)
             return
-        if verdict.action == retry.RETRY and tries.failures < self.max_retries:
+        unreached = isinstance(outcome, _NoReply) and outcome.unreached
+        limit = min(self.max_retries, UNREACHED_RETRIES) if unreached else self.max_retries
+        # A connection failure names the host and what the network said, in each retry and at the end.
+        detail = outcome.detail() if isinstance(outcome, _NoReply) and outcome.host else ""
+        if verdict.action == retry.RETRY and tries.failures < limit:
             tries.failures += 1
-            delay = self._backoff(tries.failures, resp)
+            delay = self._backoff(tries.failures, resp, UNREACHED_BACKOFF_CAP if unreached else None)
             self._emit(
                 "warning",
-                f"{where}: {verdict.reason}; retry {tries.failures}/{self.max_retries} in {delay:.2f} s",
+                f"{where}: {verdict.reason}; retry {tries.failures}/{limit} in {delay:.2f} s"
+                + (f" ({detail})" if detail else ""),
             )
             self._wait(f"retry after {verdict.reason}", delay)
             self.limiter.pause(delay, self._sleep)
@@ -239,7 +262,8 @@ class Client:
             # Every other thread now fails fast instead of sending: more requests would only
             # prolong the block [RD-RATE].
             self.limiter.block(BLOCK_PAUSE, self._clock())
-        raise self._fail(verdict, where, resp, exc, tries.failures)
+        raise self._fail(verdict, where, resp, exc, tries.failures,
+                         outcome.detail(final=True) if isinstance(outcome, _NoReply) and outcome.host else "")
 
     def server_now(self) -> datetime | None:
         """The server's time from the last response's Date header (the sandbox's simulated clock)."""
@@ -300,9 +324,23 @@ class Client:
         if raise_:
             raise RateLimitExhausted(message, resets_at=resets_at)
 
-    def _backoff(self, failures: int, resp: httpx.Response | None) -> float:
+    def _no_reply(self, sent: dict[str, str], exc: BaseException, url: str) -> _NoReply:
+        """No answer; which host (the one the failed request went to) and whether it ever answered."""
+        try:
+            request = exc.request if isinstance(exc, httpx.RequestError) else None
+        except RuntimeError:  # an error raised before a request existed
+            request = None
+        host = host_of(str(request.url)) if request is not None else host_of(url)
+        if isinstance(exc, httpx.TransportError) and not isinstance(exc, _NOT_CONNECTED):
+            _reached.add(host)  # it accepted the connection, then dropped it or was slow to answer
+        unreached = isinstance(exc, _NOT_CONNECTED) and host not in _reached
+        return _NoReply(sent, exc, retry.for_exception(exc), host if isinstance(exc, httpx.HTTPError) else "",
+                        unreached)
+
+    def _backoff(self, failures: int, resp: httpx.Response | None, cap: float | None = None) -> float:
         """Exponential backoff with full jitter; a server's Retry-After (e.g. maintenance 503) is a floor."""
-        delay = self._rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1)))
+        cap = min(self.backoff_cap, cap) if cap is not None else self.backoff_cap
+        delay = self._rng.uniform(0, min(cap, self.backoff_base * 2 ** (failures - 1)))
         after = _num(resp.headers, "retry-after") if resp is not None else None
         if after is not None and after > 0:
             delay = max(delay, min(after, self.backoff_cap))
@@ -315,6 +353,7 @@ class Client:
         resp: httpx.Response | None,
         exc: BaseException | None = None,
         failures: int = 0,
+        detail: str = "",
     ) -> SourceError:
         parts = [where]
         if resp is not None:
@@ -325,6 +364,8 @@ class Client:
             parts.append(f"Pipedrive says: {api_message}")
         if failures:
             parts.append(f"after {failures} retries")
+        if detail:
+            parts.append(detail)
         internal = f"{type(exc).__name__}: {exc}" if exc is not None else None
         message = self._redact(" - ".join(parts))
         # The exception carries the news; the caller decides whether it is an error (a 404 may not be).

@@ -23,6 +23,19 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def host_of(url: str) -> str:
+    """"host:port" of a URL (the port only when the URL names one), for messages about reaching it."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
+
+
 def check_url(url: str) -> str:
     """Return the URL without a trailing slash, or refuse one that would send a token in clear text."""
     parts = urlsplit(url)

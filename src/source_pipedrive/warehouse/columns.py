@@ -18,6 +18,18 @@ OPTION = re.compile(r"(?:^|, )([^=,]+)=")
 # The loader's own columns: the sync that last wrote the row, when it was read, a hash of the record.
 META_COLUMNS = (("_sync_id", "BIGINT"), ("_extracted_at", "TIMESTAMPTZ"), ("_record_hash", "UBIGINT"))
 MAX_NAME = 63
+# Item types a list column may have; a list of anything else (objects, lists) stays JSON.
+SCALAR_TYPES = ("BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN", "DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ")
+# The schemas describe a time of day as "HH:MM or HH:MM:SS" (schemas.dsl.TIME_N); a duration written
+# the same way ("01:30") is no time of day and stays text.
+TIME_OF_DAY = "HH:MM"
+DURATIONS = frozenset({"duration"})
+# One SQL type per Pipedrive field type where API v1 and v2 send the same value differently: v1
+# (leads) sends an enum's option id as "12" and a set as "12,34"; v2 sends 12 and [12, 34]. Without
+# this a custom field shared by deals (v2) and leads (v1) would be BIGINT in one table and VARCHAR
+# in the other.
+FIELD_TYPES = {"enum": "BIGINT", "set": "BIGINT[]"}
+TIME_FIELD_TYPES = ("time", "timerange")  # their value and `until` parts are times of day
 _FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l",
                        "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH"})
 
@@ -28,6 +40,7 @@ class Column:
     sql_type: str  # DuckDB type; also the json_transform target, which never raises on a bad value
     path: tuple[str, ...]  # where the value sits in the record
     split: bool = False  # a v1 set field's "12,34" becomes a list ([RD-V2MIG] value table)
+    part: str | None = None  # a part of a built-in object split into columns (money: amount, currency)
 
 
 @dataclass(frozen=True)
@@ -61,10 +74,15 @@ class TablePlan:
             node[col.path[-1]] = "VARCHAR" if col.split else col.sql_type
         return root
 
-    def with_types(self, existing: Mapping[str, str]) -> TablePlan:
-        """Columns that already exist keep their type: a changed schema never rewrites a table."""
-        cols = tuple(replace(c, sql_type=existing.get(c.name.lower(), c.sql_type)) for c in self.columns)
-        return replace(self, columns=cols)
+    def renamed(self, names: Mapping[str, str]) -> TablePlan:
+        """The plan with some columns written elsewhere (a changed type that old values cannot take:
+        the values go to `<name>__<type>`, see Warehouse.prepare)."""
+        if not names:
+            return self
+        cols = tuple(replace(c, name=names.get(c.name, c.name)) for c in self.columns)
+        pk = tuple(names.get(k, k) for k in self.primary_key)
+        custom = tuple(replace(cc, column=names.get(cc.column, cc.column)) for cc in self.custom)
+        return replace(self, columns=cols, primary_key=pk, custom=custom)
 
 
 def sql_type(schema: Any) -> str:
@@ -90,11 +108,41 @@ def sql_type(schema: Any) -> str:
         if fmt == "date-time":
             naive = schema.get("airbyte_type") == "timestamp_without_timezone"
             return "TIMESTAMP" if naive else "TIMESTAMPTZ"
+        if fmt == "time" or schema.get("airbyte_type") == "time_without_timezone" or str(
+                schema.get("description") or "").startswith(TIME_OF_DAY):
+            return "TIME"
         return "DATE" if fmt == "date" else "VARCHAR"
     if kind == "array":
         item = sql_type(schema.get("items"))
-        return f"{item}[]" if item in ("BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN") else "JSON"
+        return f"{item}[]" if item in SCALAR_TYPES else "JSON"
     return "JSON"
+
+
+def money_parts(schema: Any) -> tuple[str, str] | None:
+    """(amount key, currency key) when `schema` is a money object such as leads' `value`
+    ({"amount", "currency"}) or a v2 {"value", "currency"}: it becomes two columns, not JSON."""
+    if not isinstance(schema, dict) or sub_type(schema) != "object":
+        return None
+    sub = schema.get("properties")
+    if not isinstance(sub, dict) or "currency" not in sub:
+        return None
+    amount = next((k for k in ("amount", "value") if k in sub), None)
+    if amount is None or set(sub) != {amount, "currency"} or sql_type(sub[amount]) not in ("BIGINT", "DOUBLE"):
+        return None
+    return amount, "currency"
+
+
+def custom_sql_type(field_type: str | None, part: str | None, schema: Any) -> tuple[str, bool]:
+    """(SQL type, split) of one custom field (part): from the Pipedrive field type where v1 and v2
+    differ, else from the schema. `split`: a v1 set's "12,34" text is split into a list."""
+    kind = sql_type(schema)
+    if part is None and field_type in FIELD_TYPES and kind in ("VARCHAR", "BIGINT", "VARCHAR[]", "BIGINT[]"):
+        return FIELD_TYPES[field_type], kind == "VARCHAR" and field_type == "set"
+    if field_type in TIME_FIELD_TYPES and part in (None, "until") and kind == "VARCHAR":
+        return "TIME", False
+    if field_type == "monetary" and part is None and kind == "BIGINT":
+        return "DOUBLE", False
+    return kind, False
 
 
 def snake(name: str) -> str:
@@ -182,7 +230,13 @@ def plan_table(stream: str, schema: Mapping[str, Any], primary_key: Iterable[Ite
             continue
         name = key if key.lower() not in used else _unique(key, used)
         used.add(name.lower())
-        columns.append(Column(name, sql_type(prop), (key,)))
+        money = money_parts(prop)
+        if money is not None:  # leads.value {amount, currency} -> value DOUBLE + value_currency VARCHAR
+            columns.append(Column(name, "DOUBLE", (key, money[0]), part=money[0]))
+            columns.append(Column(_unique(f"{name}_currency", used), "VARCHAR", (key, money[1]), part=money[1]))
+            continue
+        kind = sql_type(prop)
+        columns.append(Column(name, "VARCHAR" if kind == "TIME" and key in DURATIONS else kind, (key,)))
     used |= {t.lower() for t in taken}  # new custom columns never reuse an existing column
     custom_rows: list[CustomColumn] = []
     for key, prefix, prop in customs:
@@ -199,9 +253,7 @@ def plan_table(stream: str, schema: Mapping[str, Any], primary_key: Iterable[Ite
                 known[ckey] = _unique(stem if part is None else f"{stem}_{snake(part)}", used)
             col = known[ckey]
             main = main or (col if part is None else None)
-            kind, split = sql_type(sub), False
-            if part is None and ftype == "set" and kind == "VARCHAR":
-                kind, split = "VARCHAR[]", True
+            kind, split = custom_sql_type(ftype, part, sub)
             columns.append(Column(col, kind, tuple(p for p in path if p), split))
             label = title if part is None else f"{title} ({part})"
             custom_rows.append(CustomColumn(col, ckey, label, ftype, options if part is None else ()))

@@ -16,31 +16,35 @@ import duckdb
 import orjson
 
 from ..http.wire import JsonObject
+from . import meta
 from .columns import META_COLUMNS, Column, TablePlan, plan_table
+from .evolve import apply_evolution, is_redirect, plan_evolution
 
 T = TypeVar("T")
 
-# `_custom_fields(stream, column, key, name, field_type)` is the documented mapping table.
+# `_custom_fields(stream, column_name, key, name, field_type)` is the documented mapping table. Files
+# written before it was renamed from the reserved word `column` are migrated first (meta.migrate).
 META_DDL = (
+    meta.META_TABLE,
     "CREATE TABLE IF NOT EXISTS _state (stream VARCHAR, mode VARCHAR, state JSON, pending_sync_id BIGINT,"
     " updated_at TIMESTAMPTZ)",
     "CREATE TABLE IF NOT EXISTS _syncs (sync_id BIGINT, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,"
-    " status VARCHAR, streams VARCHAR, full_refresh BOOLEAN, summary JSON)",
+    " status VARCHAR, streams VARCHAR[], full_refresh BOOLEAN, summary JSON)",
     # What each sync cost (added later: files made before have the columns added, NULL for old syncs).
     "ALTER TABLE _syncs ADD COLUMN IF NOT EXISTS requests BIGINT",
     "ALTER TABLE _syncs ADD COLUMN IF NOT EXISTS api_tokens BIGINT",
     "ALTER TABLE _syncs ADD COLUMN IF NOT EXISTS rate_limited BIGINT",
     "ALTER TABLE _syncs ADD COLUMN IF NOT EXISTS daily_tokens_remaining BIGINT",
-    'CREATE TABLE IF NOT EXISTS _custom_fields (stream VARCHAR, "column" VARCHAR, key VARCHAR, name VARCHAR,'
+    "CREATE TABLE IF NOT EXISTS _custom_fields (stream VARCHAR, column_name VARCHAR, key VARCHAR, name VARCHAR,"
     " field_type VARCHAR)",
-    'CREATE TABLE IF NOT EXISTS _custom_field_options (stream VARCHAR, "column" VARCHAR, option_id VARCHAR,'
+    "CREATE TABLE IF NOT EXISTS _custom_field_options (stream VARCHAR, column_name VARCHAR, option_id VARCHAR,"
     " label VARCHAR)",
     # custom_label('deals', 'customer_type', customer_type) -> 'Enterprise'
-    'CREATE OR REPLACE MACRO custom_label(s, c, v) AS (SELECT any_value(o.label) FROM _custom_field_options o'
-    ' WHERE o.stream = s AND o."column" = c AND o.option_id = CAST(v AS VARCHAR))',
+    "CREATE OR REPLACE MACRO custom_label(s, c, v) AS (SELECT any_value(o.label) FROM _custom_field_options o"
+    " WHERE o.stream = s AND o.column_name = c AND o.option_id = CAST(v AS VARCHAR))",
     # custom_labels('deals', 'segments', segments) -> ['Startup', 'Partner'] for a set field
-    'CREATE OR REPLACE MACRO custom_labels(s, c, vs) AS (SELECT list(o.label ORDER BY o.label)'
-    ' FROM _custom_field_options o WHERE o.stream = s AND o."column" = c'
+    "CREATE OR REPLACE MACRO custom_labels(s, c, vs) AS (SELECT list(o.label ORDER BY o.label)"
+    " FROM _custom_field_options o WHERE o.stream = s AND o.column_name = c"
     " AND list_contains(CAST(vs AS VARCHAR[]), o.option_id))",
 )
 
@@ -73,16 +77,39 @@ def _literal(text: str) -> str:
 
 
 class Warehouse:
-    """One DuckDB connection; every public write is one transaction that commits or leaves nothing."""
+    """One DuckDB connection; every public write is one transaction that commits or leaves nothing.
 
-    def __init__(self, path: str | os.PathLike[str]):
+    With `company` (from GET /v1/users/me), a file that holds another company's data is refused with
+    meta.AccountMismatch before anything is written; a file without a company records this one.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], company: meta.Company | None = None):
         self.path = Path(path)
-        self.con = duckdb.connect(str(self.path))
-        self.con.execute("SET TimeZone = 'UTC'")  # v1 datetimes are UTC without an offset [RD-DATE]
+        self.con = meta.connect(self.path)
+        self.warnings: list[str] = []  # for the sync summary: type changes that kept an old column
+        self.migrated: list[str] = []  # what opening the file changed in an older file's layout
+        try:
+            self.con.execute("SET TimeZone = 'UTC'")  # v1 datetimes are UTC without an offset [RD-DATE]
+            meta.check_company(self.con, company, str(self.path))
+            self._transaction(lambda: self._setup(company))
+        except BaseException:
+            self.con.close()
+            raise
         self._tmp = tempfile.mkdtemp(prefix="pipedrive-sync-")
         self._page_file = os.path.join(self._tmp, "page.ndjson")
         self._keys_file = os.path.join(self._tmp, "keys.ndjson")
-        self._transaction(lambda: [self.con.execute(sql) for sql in META_DDL])
+
+    def _setup(self, company: meta.Company | None) -> None:
+        self.migrated = meta.migrate(self.con)
+        for sql in META_DDL:
+            self.con.execute(sql)
+        if meta.read_meta(self.con).get("format_version") != str(meta.FORMAT_VERSION):
+            meta.set_meta(self.con, {"format_version": str(meta.FORMAT_VERSION)})
+        meta.record_company(self.con, company)
+
+    @property
+    def company(self) -> meta.Company | None:
+        return meta.stored_company(self.con)
 
     def close(self) -> None:
         try:
@@ -128,7 +155,7 @@ class Warehouse:
             self.con.execute(
                 "INSERT INTO _syncs (sync_id, started_at, finished_at, status, streams, full_refresh, summary)"
                 " VALUES (?, ?, NULL, 'running', ?, ?, NULL)",
-                [sync_id, _now(), ",".join(streams), full_refresh],
+                [sync_id, _now(), list(streams), full_refresh],
             )
             return sync_id
 
@@ -158,36 +185,51 @@ class Warehouse:
         return {name.lower(): dtype for name, dtype in rows}
 
     def prepare(self, stream: str, schema: Mapping[str, Any], primary_key: Iterable[Iterable[str]]) -> TablePlan:
-        """Create or widen the stream's table and record its custom-field columns, in one transaction."""
-        known = dict(self.con.execute(
-            'SELECT key, "column" FROM _custom_fields WHERE stream = ?', [stream]).fetchall())
+        """Create or widen the stream's table and record its custom-field columns, in one transaction.
+
+        A column whose type changed is converted in place when every existing value converts, else
+        new values go to `<name>__<type>` and a warning is added to `warnings` (see evolve.py)."""
+        # `<name>__<type>` rows map the same key: the plan starts from the field's first column.
+        known = {key: col for key, col in self.con.execute(
+            "SELECT key, column_name FROM _custom_fields WHERE stream = ?", [stream]).fetchall()
+            if not is_redirect(col)}
         existing = self.table_types(stream)
-        plan = plan_table(stream, schema, primary_key, known, existing)
+        planned = plan_table(stream, schema, primary_key, known, existing)
 
         def work() -> TablePlan:
+            plan = planned
             if not existing:
                 cols = [f"{quote(c.name)} {c.sql_type}" for c in plan.columns]
                 cols += [f"{quote(n)} {t}" for n, t in META_COLUMNS]
                 self.con.execute(f"CREATE TABLE {quote(stream)} ({', '.join(cols)})")
             else:
+                evolution = plan_evolution(self.con, plan, existing, quote)
+                plan = plan.renamed(evolution.renames)
                 wanted = [(c.name, c.sql_type) for c in plan.columns] + list(META_COLUMNS)
                 for name, sql_type in wanted:
                     if name.lower() not in existing:
                         self.con.execute(f"ALTER TABLE {quote(stream)} ADD COLUMN {quote(name)} {sql_type}")
-            for cc in plan.custom:
-                self.con.execute('DELETE FROM _custom_fields WHERE stream = ? AND "column" = ?', [stream, cc.column])
-                self.con.execute("INSERT INTO _custom_fields VALUES (?, ?, ?, ?, ?)",
-                                 [stream, cc.column, cc.key, cc.name, cc.field_type])
-                if cc.options:
-                    # Options removed in Pipedrive keep their row: old records may still hold the id.
-                    self.con.executemany(
-                        'DELETE FROM _custom_field_options WHERE stream = ? AND "column" = ? AND option_id = ?',
-                        [[stream, cc.column, oid] for oid, _ in cc.options])
-                    self.con.executemany("INSERT INTO _custom_field_options VALUES (?, ?, ?, ?)",
-                                         [[stream, cc.column, oid, label] for oid, label in cc.options])
-            return plan.with_types(self.table_types(stream))
+                apply_evolution(self.con, plan, evolution, quote)
+                self.warnings.extend(w for w in evolution.warnings if w not in self.warnings)
+            self._map_custom(plan)
+            return plan
 
         return self._transaction(work)
+
+    def _map_custom(self, plan: TablePlan) -> None:
+        stream = plan.stream
+        for cc in plan.custom:
+            self.con.execute("DELETE FROM _custom_fields WHERE stream = ? AND column_name = ?", [stream, cc.column])
+            self.con.execute("INSERT INTO _custom_fields (stream, column_name, key, name, field_type)"
+                             " VALUES (?, ?, ?, ?, ?)", [stream, cc.column, cc.key, cc.name, cc.field_type])
+            if cc.options:
+                # Options removed in Pipedrive keep their row: old records may still hold the id.
+                self.con.executemany(
+                    "DELETE FROM _custom_field_options WHERE stream = ? AND column_name = ? AND option_id = ?",
+                    [[stream, cc.column, oid] for oid, _ in cc.options])
+                self.con.executemany(
+                    "INSERT INTO _custom_field_options (stream, column_name, option_id, label) VALUES (?, ?, ?, ?)",
+                    [[stream, cc.column, oid, label] for oid, label in cc.options])
 
     def count(self, table: str) -> int:
         return int(self._one(f"SELECT count(*) FROM {quote(table)}")[0])
@@ -282,8 +324,9 @@ def _reader(page_literal: str) -> str:
 
 def _value(col: Column) -> str:
     value = "r['d']" + "".join(f"[{_literal(step)}]" for step in col.path)
-    if col.split:
-        return f"CASE WHEN trim({value}) = '' THEN NULL ELSE string_split(replace({value}, ' ', ''), ',') END"
+    if col.split:  # a v1 set's "12,34"; an item that is no option id becomes NULL, never a failed page
+        return (f"TRY_CAST(CASE WHEN trim({value}) = '' THEN NULL ELSE string_split(replace({value}, ' ', ''), ',')"
+                f" END AS {col.sql_type})")
     return value
 
 
