@@ -139,6 +139,7 @@ PRODUCT_FIELDS = listing("product_fields", "/api/v2/productFields", paging=Pagin
 # Leads have no fields of their own: they inherit the deal custom fields, and /v1/leadFields lists
 # them v1-style (key/name/field_type/edit_flag) ([RD-CF]).
 LEAD_FIELDS = listing("lead_fields", "/v1/leadFields", paging=Paging.OFFSET, primary_key="key")
+PROJECT_FIELDS = listing("project_fields", "/api/v2/projectFields", paging=Paging.CURSOR, primary_key="field_code")
 
 STREAMS: tuple[Stream, ...] = (
     Stream(
@@ -226,6 +227,17 @@ STREAMS: tuple[Stream, ...] = (
     PRODUCT_FIELDS,
     LEAD_FIELDS,
     listing("note_fields", "/v1/noteFields", primary_key="key"),
+    # Pipedrive Projects ([SPEC-v2]): the lists take neither a time filter nor a sort, so they are read
+    # whole and filtered by update_time on our side. Archived projects (archive_time set) have a list of
+    # their own. /api/v2/phases requires a board_id: one read per board is not a row of this table.
+    Stream("projects", "/api/v2/projects", since_param=None, sort=NO_PARAMS,
+           extra_parts=(Part("archived", "/api/v2/projects/archived"),)),
+    Stream("tasks", "/api/v2/tasks", since_param=None, sort=NO_PARAMS),
+    Stream("project_templates", "/api/v2/projectTemplates", since_param=None, sort=NO_PARAMS),
+    Stream("boards", "/api/v2/boards", paging=Paging.NONE, since_param=None, sort=NO_PARAMS),  # one response
+    PROJECT_FIELDS,
+    # Webhooks ([SPEC-v1], admin scope): one response, no update time: full refresh.
+    listing("webhooks", "/v1/webhooks"),
 )
 
 STREAMS_BY_NAME: Mapping[str, Stream] = MappingProxyType({s.name: s for s in STREAMS})

@@ -80,6 +80,12 @@ V2_LISTS = [
     E("/api/v2/organizationFields", key="field_code"),
     E("/api/v2/productFields", key="field_code"),
     E("/api/v2/activityFields", key="field_code"),
+    E("/api/v2/projects", "projects"),
+    E("/api/v2/projects/archived", "projects", archived=True),
+    E("/api/v2/tasks", "tasks"),
+    E("/api/v2/projectTemplates", "project_templates"),
+    E("/api/v2/projectFields", key="field_code"),
+    E("/api/v2/boards", "boards"),
     # [SPEC-v2] deal_ids is required, at most 100 ids
     E("/api/v2/deals/products", params={"deal_ids": ",".join(map(str, range(1, 101)))}),
     # deal 14 has three products whose update_time order is not their id order
@@ -110,6 +116,7 @@ V1_LISTS = [
     E("/v1/currencies"),
     E("/v1/permissionSets"),
     E("/v1/goals/find"),  # [SPEC-v1] data: {"goals": [...]}
+    E("/v1/webhooks", "webhooks"),
     E("/v1/mailbox/mailThreads/1/mailMessages", spec="/v1/mailbox/mailThreads/{id}/mailMessages"),
 ]
 ALL_LISTS = V2_LISTS + V1_LISTS

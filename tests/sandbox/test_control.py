@@ -21,6 +21,10 @@ ENTITIES = {
     "notes": ("/v1/notes", {"content": "Sandbox note"}, "content"),
     "files": ("/v1/files", {"name": "sandbox.pdf"}, "name"),
     "users": ("/v1/users", {"name": "Sandbox User", "email": "sandbox@example.com"}, "name"),
+    "projects": ("/api/v2/projects", {"title": "Sandbox project"}, "title"),
+    "tasks": ("/api/v2/tasks", {"title": "Sandbox task"}, "title"),
+    "project_templates": ("/api/v2/projectTemplates", {"title": "Sandbox template"}, "title"),
+    "boards": ("/api/v2/boards", {"name": "Sandbox board"}, "name"),
 }
 
 
@@ -73,7 +77,7 @@ def test_create_update_delete_are_reflected_in_lists_and_truth(make_sandbox, ent
     assert rid not in ids(_list(sb, path))
 
 
-@pytest.mark.parametrize("entity", ["deals", "leads"])
+@pytest.mark.parametrize("entity", ["deals", "leads", "projects"])
 def test_archive_is_reflected_in_truth(make_sandbox, entity: str) -> None:
     sb = make_sandbox()
     rec = _create(sb, entity)

@@ -220,3 +220,49 @@ def note_fields() -> Listing:
                     "bulk_edit_allowed": False, "mandatory_flag": b[1] == "content", "options": None})
              for n, b in enumerate(BUILTIN["note"], start=1)]
     return Listing(items, 0, len(items))
+
+
+# ---- project fields ----------------------------------------------------------------------------------
+
+# (field_code, name, field_type) of GET /api/v2/projectFields; the sandbox company has no custom project fields.
+_PROJECT_BUILTIN = (
+    ("id", "ID", "int"), ("title", "Project name", "varchar"), ("description", "Description", "text"),
+    ("status", "Status", "status"), ("owner_id", "Owner", "user"), ("board_id", "Board", "projects_board"),
+    ("phase_id", "Phase", "projects_phase"), ("start_date", "Start date", "date"), ("end_date", "End date", "date"),
+    ("deal_ids", "Deals", "deals"), ("person_ids", "Contact persons", "people"), ("org_ids", "Organizations", "org"),
+    ("label_ids", "Labels", "set"), ("health_status", "Health status", "enum"),
+    ("add_time", "Project created", "date"), ("update_time", "Update time", "date"),
+    ("archive_time", "Archive time", "date"),
+)
+_PROJECT_STATUS = (("open", "Open"), ("completed", "Completed"), ("canceled", "Canceled"), ("deleted", "Deleted"))
+_HEALTH = ((10, "On track"), (20, "At risk"), (30, "Off track"))
+
+
+def project_field_items(t_add: int) -> list[dict[str, Any]]:
+    """Items of GET /api/v2/projectFields: the spec's item shape, every property present (the operation takes no
+    include_fields, so ui_visibility, important_fields and required_fields always come) [SPEC-v2]."""
+    out = []
+    for code, name, ftype in _PROJECT_BUILTIN:
+        opts = _PROJECT_STATUS if code == "status" else _HEALTH if code == "health_status" else None
+        out.append({
+            "field_code": code, "field_name": name, "field_type": ftype,
+            "options": None if opts is None else [
+                {"id": oid, "label": label, "color": None, "add_time": v2_dt(t_add), "update_time": v2_dt(t_add)}
+                for oid, label in opts],
+            "subfields": None, "is_custom_field": False, "is_optional_response_field": False,
+            "ui_visibility": {"add_visible_flag": code not in ("id", "add_time", "update_time", "archive_time"),
+                              "details_visible_flag": True},
+            "important_fields": {"enabled": False, "stage_ids": []},
+            "required_fields": {"enabled": code == "title"},
+        })
+    return out
+
+
+def project_fields(store: Store, q: Query) -> Listing:
+    """GET /api/v2/projectFields: cursor-paginated like the other v2 *Fields [SPEC-v2]."""
+    limit = page_size(q, store.options.limit_cap)
+    items = project_field_items(store.gen.now0 - 4 * 365 * DAY)
+    pos = decode_cursor(q["cursor"], "position", "asc")[1] if q.get("cursor") else 0
+    chunk = items[pos:pos + limit]
+    nxt = encode_cursor("position", pos + limit, "asc", pos + limit) if pos + limit < len(items) else None
+    return Listing([dumps(x) for x in chunk], next_cursor=nxt)

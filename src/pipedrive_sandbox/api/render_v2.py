@@ -84,7 +84,29 @@ def _any(r: Record) -> dict[str, Any]:
     return out
 
 
-_SHAPES = {"deals": _deal, "persons": _person, "activities": _activity}
+def _project(r: Record) -> dict[str, Any]:
+    """Projects [SPEC-v2]: archived ones carry archive_time (the item has no is_archived)."""
+    f = v2_dt
+    return {"id": r["id"], "title": r["title"], "board_id": r["board_id"], "phase_id": r["phase_id"],
+            "owner_id": r["owner_id"], "status": r["status"], "description": r["description"],
+            "start_date": r["start_date"], "end_date": r["end_date"], "deal_ids": r["deal_ids"],
+            "person_ids": r["person_ids"], "org_ids": r["org_ids"], "label_ids": r["label_ids"],
+            "health_status": r["health_status"], "status_change_time": f(r["status_change_time"]),
+            "archive_time": f(r["archive_time"]), "add_time": f(r["add_time"]), "update_time": f(r["update_time"]),
+            "custom_fields": r["custom_fields"]}
+
+
+def _task(r: Record) -> dict[str, Any]:
+    f = v2_dt
+    return {"id": r["id"], "title": r["title"], "project_id": r["project_id"], "creator_id": r["creator_id"],
+            "description": r["description"], "parent_task_id": r["parent_task_id"], "assignee_ids": r["assignee_ids"],
+            "is_done": r["is_done"], "is_milestone": r["is_milestone"], "priority": r["priority"],
+            "start_date": r["start_date"], "due_date": r["due_date"],
+            "marked_as_done_time": f(r["marked_as_done_time"]), "add_time": f(r["add_time"]),
+            "update_time": f(r["update_time"])}
+
+
+_SHAPES = {"deals": _deal, "persons": _person, "activities": _activity, "projects": _project, "tasks": _task}
 
 
 def v2(entity: str, rec: Record, cf: CustomFields, *, labels: bool = False, only: frozenset[str] | None = None,

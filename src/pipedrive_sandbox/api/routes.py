@@ -14,12 +14,12 @@ from ..data.store import Store
 from ..spec import Operation, operation
 from . import v1_lists as v1
 from .deal_products import deal_products
-from .fields import V1_FIELD_KINDS, V2_FIELD_KINDS, note_fields, v1_fields, v2_fields
+from .fields import V1_FIELD_KINDS, V2_FIELD_KINDS, note_fields, project_fields, v1_fields, v2_fields
 from .goals import goals
 from .paging import Listing
 from .query import ApiError, Query
 from .recents import recents
-from .v2_lists import SINGLE, V2_LISTS, V2List, v2_list, v2_one
+from .v2_lists import SINGLE, V2_LISTS, V2List, v2_all, v2_list, v2_one
 
 PathParams = dict[str, str]    # the {id} of a templated path
 Handler = Callable[[Store, Query, PathParams], Listing | bytes]
@@ -80,6 +80,9 @@ _OTHERS: dict[str, Handler] = {
     "/v1/goals/find": lambda s, q, p: goals(s, q),
     "/v1/mailbox/mailThreads": lambda s, q, p: v1.mail_threads(s, q),
     "/v1/recents": lambda s, q, p: recents(s, q),
+    "/api/v2/projectFields": lambda s, q, p: project_fields(s, q),
+    "/api/v2/boards": lambda s, q, p: v2_all("boards", s),
+    "/v1/webhooks": lambda s, q, p: v1.webhooks(s),
 }
 STATIC: dict[str, Route] = {
     **{path: _r(path, _v2_list(spec)) for path, spec in V2_LISTS.items()},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..data.clock import DAY, v1_dt
+from ..data.clock import DAY, lead_dt, v1_dt
 from ..data.derived import mail_messages as derived_messages
 from ..data.record import ARCHIVED, LIVE
 from ..data.store import Store
@@ -138,3 +138,18 @@ def v1_setting(r: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get(k), int):
             out[k] = v1_dt(out[k])
     return out
+
+
+_WEBHOOK_TIMES = ("add_time", "last_delivery_time", "remove_time")
+
+
+def webhooks(store: Store) -> Listing:
+    """GET /v1/webhooks: every webhook in one response [SPEC-v1], times as in the spec's example (ISO 8601)."""
+    out = []
+    for r in store.settings["webhooks"]:
+        rec = {k: v for k, v in r.items() if k != "update_time"}      # a control-interface update may add it
+        for k in _WEBHOOK_TIMES:
+            if isinstance(rec.get(k), int):
+                rec[k] = lead_dt(rec[k] * 1000)    # "2019-10-25T08:25:27.000Z" [SPEC-v1] example
+        out.append(dumps(rec))
+    return Listing(out)

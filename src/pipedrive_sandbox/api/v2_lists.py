@@ -40,8 +40,17 @@ V2_LISTS: dict[str, V2List] = {
     "/api/v2/products": V2List("products", ("owner_id",)),
     "/api/v2/pipelines": V2List("pipelines"),
     "/api/v2/stages": V2List("stages", ("pipeline_id",)),
+    # Pipedrive Projects: no sort and no time filter in the spec, listed by id [SPEC-v2]
+    "/api/v2/projects": V2List("projects", ("phase_id",)),
+    "/api/v2/projects/archived": V2List("projects", ("phase_id",), coll=ARCHIVED),
+    "/api/v2/tasks": V2List("tasks", ("project_id",)),
+    "/api/v2/projectTemplates": V2List("project_templates"),
 }
-SINGLE = ("deals", "persons", "organizations", "activities", "products", "pipelines", "stages")
+SINGLE = ("deals", "persons", "organizations", "activities", "products", "pipelines", "stages", "projects", "tasks",
+          "projectTemplates", "boards")
+# The path segment of a single-record route -> its table (camelCase in the API)
+TABLE_OF = {"projectTemplates": "project_templates"}
+V2_TABLES = frozenset(TABLE_OF.get(e, e) for e in SINGLE)    # tables whose records the API shows v2-shaped
 
 
 def _collections(spec: V2List, q: Query, t: Table, now: int, preds: list[Pred]) -> list[int]:
@@ -138,8 +147,20 @@ def v2_list(spec: V2List, store: Store, q: Query) -> Listing:
 
 def v2_one(entity: str, store: Store, q: Query, rid: str) -> bytes:
     """GET /api/v2/{entity}/{id}: one record, shaped by the same parameters as the list where defined."""
-    t = store.table(entity)
+    t = store.table(TABLE_OF.get(entity, entity))
     i = t.row_of(rid)
     if i is None or t.visible(i, store.clock.now()) is None:
         raise ApiError(404, f"{entity[:-1].capitalize()} not found")
-    return one(v2(entity, t.get(i), store.cf, **(render_opts(q) or {})))
+    return one(v2(t.name, t.get(i), store.cf, **(render_opts(q) or {})))
+
+
+def v2_all(entity: str, store: Store) -> Listing:
+    """An unpaginated v2 list (GET /api/v2/boards): every live record by id, in one response [SPEC-v2]."""
+    t = store.table(entity)
+    with store.lock:
+        rows = [i for _, i in t.index(LIVE, "id")]
+    cf, gen = store.cf, store.gen
+
+    def render(rec: Record) -> bytes:
+        return v2_bytes(entity, rec, cf, gen)
+    return Listing([cached(t, i, "v2", render) for i in rows])

@@ -10,7 +10,7 @@ import orjson
 
 from ..api.render_v1 import v1
 from ..api.render_v2 import v2
-from ..api.v2_lists import SINGLE
+from ..api.v2_lists import V2_TABLES
 from ..app import App
 from ..data.clock import iso
 from ..data.store import SETTINGS, entity_name
@@ -30,7 +30,7 @@ def _record(app: App, entity: str, ext_id: str | int) -> dict[str, Any]:
     if i is None:
         raise ValueError(f"{entity} {ext_id} not found")
     rec = t.get(i)
-    if entity in SINGLE:
+    if entity in V2_TABLES:
         return v2(entity, rec, st.cf)
     return v1(entity, rec, st.cf)
 

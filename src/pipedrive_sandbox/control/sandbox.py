@@ -148,7 +148,7 @@ class Sandbox:
         return self._call("POST", f"/_sandbox/records/{entity}/{id}/archive")
 
     def unarchive(self, entity: str, id: object) -> dict[str, Any]:
-        """Back to the live list (deals and leads); update_time moves per option update_time_on_archive."""
+        """Back to the live list (deals, leads and projects); update_time moves per option update_time_on_archive."""
         return self._call("POST", f"/_sandbox/records/{entity}/{id}/unarchive")
 
     def get(self, entity: str, id: object) -> dict[str, Any]:

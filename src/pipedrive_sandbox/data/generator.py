@@ -13,21 +13,24 @@ from .seeded import FastRng, mix, rng, uuid_for
 # Records per entity and scale; "large" has >= 100k deals, 150k persons and 300k activities.
 SCALES: dict[str, dict[str, int]] = {
     "small": dict(users=8, organizations=120, persons=250, deals=400, activities=600, products=40, leads=120,
-                  notes=200, files=60, call_logs=60, mail_threads=40),
+                  notes=200, files=60, call_logs=60, mail_threads=40, projects=30, tasks=60),
     "medium": dict(users=25, organizations=4000, persons=15000, deals=10000, activities=30000, products=400,
-                   leads=3000, notes=5000, files=1500, call_logs=1000, mail_threads=600),
+                   leads=3000, notes=5000, files=1500, call_logs=1000, mail_threads=600, projects=300, tasks=1500),
     "large": dict(users=60, organizations=40000, persons=150000, deals=100000, activities=300000,
-                  products=2000, leads=20000, notes=40000, files=8000, call_logs=5000, mail_threads=3000),
+                  products=2000, leads=20000, notes=40000, files=8000, call_logs=5000, mail_threads=3000,
+                  projects=2000, tasks=10000),
 }
 ENT_NO = {name: i for i, name in enumerate(
     ("deals persons organizations activities products leads notes files call_logs mail_threads users "
-     "pipelines stages").split(), start=1)}
+     "pipelines stages projects tasks project_templates boards").split(), start=1)}
 SPAN = 4 * 365 * DAY          # data spread over ~4 years before now
 
 # (deleted %, archived %) per entity: deals and leads get archived [CL-ARCH]; deals get deleted [SPEC-v2].
 STATE_MIX = {"deals": (4, 4), "leads": (0, 6), "persons": (1, 0), "organizations": (1, 0), "activities": (1, 0),
-             "products": (2, 0), "notes": (1, 0), "files": (1, 0)}
+             "products": (2, 0), "notes": (1, 0), "files": (1, 0),
+             "projects": (0, 10)}
 N_PIPELINES, STAGES_PER = 3, 5
+N_BOARDS, N_PROJECT_TEMPLATES = 3, 4     # Pipedrive Projects: boards and templates
 POOL = 192
 
 # add_time, update_time, state and state time (delete/archive) per row; index = row number (0 unused)
@@ -47,6 +50,8 @@ class Gen:
         self.sizes = dict(SCALES[self.scale])
         self.sizes["pipelines"] = N_PIPELINES
         self.sizes["stages"] = N_PIPELINES * STAGES_PER
+        self.sizes["boards"] = N_BOARDS
+        self.sizes["project_templates"] = N_PROJECT_TEMPLATES
         self.cf = custom_fields(self.seed)
         self._pools: dict[tuple[str, float], list[dict[str, object]]] = {}
         self.pool_index: dict[int, PoolKey] = {}    # id(shared custom-values dict) -> its pool key

@@ -42,7 +42,32 @@ def settings_tables(g: Gen) -> dict[str, list[dict[str, Any]]]:
                                                              ("Regular user", "sales", "regular"),
                                                              ("Global admin", "global", "admin")), start=1)],
         "goals": _goals(seed),
+        "webhooks": _webhooks(t0),
     }
+
+
+# (event_action, event_object, type, active, last HTTP status): GET /v1/webhooks lists the company's
+# webhooks, general and app ones, some inactive (removed after failed deliveries) [SPEC-v1].
+_WEBHOOKS = (
+    ("added", "deal", "general", 1, 200), ("updated", "deal", "general", 1, 200),
+    ("*", "person", "general", 1, None), ("deleted", "organization", "application", 0, 410),
+    ("added", "activity", "automation", 1, 200),
+)
+
+
+def _webhooks(t0: int) -> list[dict[str, Any]]:
+    """Times are epoch ints here; the handler renders them as the spec's ISO times."""
+    out = []
+    for n, (action, obj, kind, active, status) in enumerate(_WEBHOOKS, start=1):
+        add = t0 + n * 37 * DAY
+        out.append({"id": n, "company_id": 1, "owner_id": TOKEN_USER, "user_id": TOKEN_USER, "admin_id": TOKEN_USER,
+                    "event_action": action, "event_object": obj, "subscription_url": f"https://hooks.example.org/{n}",
+                    "is_active": active, "add_time": add, "remove_time": None if active else add + 90 * DAY,
+                    "remove_reason": None if active else "Endpoint returned 410 Gone", "type": kind,
+                    "http_auth_user": "hook" if n == 2 else None, "http_auth_password": "secret" if n == 2 else None,
+                    "last_delivery_time": add + 2 * DAY if status else None, "last_http_status": status,
+                    "name": f"{obj.capitalize()} {action} hook", "version": "2.0" if n != 4 else "1.0"})
+    return out
 
 
 # (assignee type, assignee id, goal type, tracking metric, active): person, team and company goals, several

@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from ..options import Options
-from . import core_records, v1_records
+from . import core_records, project_records, v1_records
 from .clock import SimClock
 from .custom_fields import CF_KIND, CustomFields, from_v2
 from .generator import Gen
@@ -25,14 +25,19 @@ ENTITIES: dict[str, tuple[Maker, str]] = {
     "call_logs": (v1_records.call_log, "spread"), "mail_threads": (v1_records.mail_thread, "spread"),
     "users": (v1_records.user, "fixed"), "pipelines": (core_records.pipeline, "fixed"),
     "stages": (core_records.stage, "fixed"),
+    # Pipedrive Projects [SPEC-v2]: projects (some archived) and tasks spread over time, boards and templates fixed
+    "projects": (project_records.project, "spread"), "tasks": (project_records.task, "spread"),
+    "project_templates": (project_records.project_template, "fixed"), "boards": (project_records.board, "fixed"),
 }
 SETTINGS = ("activity_types", "currencies", "lead_labels", "lead_sources", "filters", "roles", "permission_sets",
-            "goals")
+            "goals", "webhooks")
 ALIASES = {"activityTypes": "activity_types", "leadLabels": "lead_labels", "leadSources": "lead_sources",
            "callLogs": "call_logs", "permissionSets": "permission_sets", "mailThreads": "mail_threads",
            "deal": "deals", "person": "persons", "organization": "organizations", "org": "organizations",
            "activity": "activities", "product": "products", "lead": "leads", "note": "notes", "file": "files",
-           "user": "users", "pipeline": "pipelines", "stage": "stages"}
+           "user": "users", "pipeline": "pipelines", "stage": "stages",
+           "project": "projects", "task": "tasks", "projectTemplates": "project_templates",
+           "project_template": "project_templates", "board": "boards", "webhook": "webhooks"}
 # Per-user entities: the API returns only the token user's records ("call logs assigned to a particular
 # user", the user's mailbox [SPEC-v1]), so that is all a connector can read, and all the truth lists.
 OWNED = ("call_logs", "mail_threads")
@@ -203,10 +208,11 @@ class Store:
                 self._stamp(t, i, rec, now, before)
 
     def archive(self, name: str, ext_id: ExtId, archived: bool = True) -> None:
-        """Archive (or unarchive) a deal or a lead [CL-ARCH]; update_time moves per update_time_on_archive."""
+        """Archive (or unarchive) a deal, a lead [CL-ARCH] or a project (archive_time only: the project item has
+        no is_archived [SPEC-v2]); update_time moves per update_time_on_archive."""
         name = entity_name(name)
-        if name not in ("deals", "leads"):
-            raise ValueError("only deals and leads can be archived [CL-ARCH]")
+        if name not in ("deals", "leads", "projects"):
+            raise ValueError("only deals, leads and projects can be archived [CL-ARCH]")
         now = self.clock.now()
         with self.lock:
             self._changed()
@@ -218,7 +224,9 @@ class Store:
             before = t.snapshot(i)
             rec = t.get(i)
             t.state[i], t.stime[i] = (ARCHIVED, now) if archived else (LIVE, 0)
-            rec.update(is_archived=archived, archive_time=now if archived else None)
+            if name != "projects":
+                rec["is_archived"] = archived
+            rec["archive_time"] = now if archived else None
             if self.options.update_time_on_archive:
                 self._stamp(t, i, rec, now, before)
             else:

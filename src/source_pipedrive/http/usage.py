@@ -23,6 +23,7 @@ EXCEPTIONS: dict[str, int] = {
     "/api/v2/deals/archived": 20,
     "/api/v2/pipelines": 5,
     "/api/v2/stages": 5,
+    "/v1/webhooks": 10,
 }
 _SINGLE = re.compile(r"/\d+$")
 
@@ -79,7 +80,9 @@ class Usage:
             elif status is not None:
                 self.tokens += token_cost(path)
             if remaining is not None:
-                self.daily_remaining = int(remaining)
+                # Answers of several threads arrive in any order: the lowest figure is the latest.
+                left = int(remaining)
+                self.daily_remaining = left if self.daily_remaining is None else min(self.daily_remaining, left)
             if limit is not None:
                 self.daily_limit = int(limit)
 

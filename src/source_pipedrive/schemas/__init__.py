@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import account, contacts, engagement, fieldlists, sales, settings
+from . import account, contacts, engagement, fieldlists, projects, sales, settings
 
 _SCHEMAS: dict[str, dict[str, Any]] = {
     **sales.SCHEMAS,
@@ -14,6 +14,7 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     **engagement.SCHEMAS,
     **settings.SCHEMAS,
     **fieldlists.SCHEMAS,
+    **projects.SCHEMAS,
 }
 STREAM_NAMES: tuple[str, ...] = tuple(sorted(_SCHEMAS))
 
