@@ -28,6 +28,8 @@ def _endpoints(stream: Stream) -> str:
         params = "&".join(f"{k}={v}" for k, v in part.params if k != "include_fields")
         label = f"`{part.path}{'?' + params if params else ''}`"
         out.append(label + (" (incremental only)" if part.incremental_only else ""))
+    if stream.parent:
+        out[0] = f"`{stream.path}?{stream.parent.param}=` once per `{stream.parent.stream}` record"
     if stream.recents_item:
         out.append(f"`/v1/recents?items={stream.recents_item}` (increments within 30 days)")
     return "<br>".join(out)

@@ -16,7 +16,7 @@ from typing import Any
 from .http import Client, Paging, cursor_pages, keyset_pages, offset_pages, single_page
 from .http.wire import JsonObject
 from .state import StreamState
-from .streams import Part, Stream
+from .streams import STREAMS_BY_NAME, Part, Stream
 from .timeutil import format_rfc3339, format_v1, parse_datetime
 
 # /v1/recents serves only about the last 30 days whatever since_timestamp asks ([PEER-RECENTS]);
@@ -47,9 +47,10 @@ def read_stream(client: Client, stream: Stream, state: StreamState, start_date: 
     if stream.recents_item and state.incremental:
         yield from _read_recents_or_list(client, stream, state, start_date, warn)
     else:
-        parts = [p for p in stream.parts(state.incremental) if state.incremental or p.name not in state.done]
+        every = _child_parts(client, stream, warn) if stream.parent else list(stream.parts(state.incremental))
+        parts = [p for p in every if state.incremental or p.name not in state.done]
         parts.sort(key=lambda p: (state.cursor_for(p.name) is not None, state.cursor_for(p.name) or _EPOCH))
-        all_parts = stream.parts(state.incremental)
+        all_parts = every
         # Parts that list one endpoint (mail folders, goal kinds) may overlap: each record once per read.
         seen: set[Any] | None = set() if len(all_parts) > 1 and len({p.path for p in all_parts}) == 1 else None
         for part in parts:
@@ -62,6 +63,18 @@ def read_stream(client: Client, stream: Stream, state: StreamState, start_date: 
                 yield Batch([], state.to_json())  # a stop before the next part's first page keeps this part
     state.finish(client.server_now())
     yield Batch([], state.to_json())
+
+
+def _child_parts(client: Client, stream: Stream, warn: Warn) -> list[Part]:
+    """One part per parent record (phases: per board), the parents listed whole first."""
+    assert stream.parent is not None
+    parent = STREAMS_BY_NAME[stream.parent.stream]
+    main = parent.parts(False)[0]
+    listing = _Listing(client, parent, main, parent.query(main), None, None, warn)
+    ids = [r.get(stream.parent.key) for records in PAGERS[parent.paging](listing) for r in records
+           if isinstance(r, dict)]
+    param = stream.parent.param
+    return [Part(f"{param}={i}", stream.path, ((param, str(i)),)) for i in ids if i is not None]
 
 
 def _read_part(client: Client, stream: Stream, part: Part, state: StreamState, start_date: datetime | None,

@@ -107,8 +107,8 @@ def initial_state(stream: Stream, incremental: bool, saved: StateBlob | None) ->
         done = saved.get("done") or []
         if not isinstance(done, list):
             raise StateError(f"The state of stream '{stream.name}' has a malformed 'done' list.", stream=stream.name)
-        known = {part.name for part in stream.parts(False)}
-        state.done = {str(name) for name in done if name in known}
+        known = {part.name for part in stream.parts(False)}  # a child stream's parts are its parents
+        state.done = {str(name) for name in done if stream.parent is not None or name in known}
     return state
 
 

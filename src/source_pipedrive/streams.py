@@ -36,6 +36,17 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Parent:
+    """A stream whose endpoint wants one parent record's id per request: which stream lists the parents,
+    the parent field holding the id, and the query parameter that carries it ([SPEC-v2] phases:
+    board_id)."""
+
+    stream: str
+    param: str
+    key: str = "id"
+
+
+@dataclass(frozen=True)
 class Stream:
     name: str
     path: str
@@ -56,6 +67,7 @@ class Stream:
     # Filtered on our side, an incremental read with this query gets the list newest first and stops
     # at the cursor (() : the server's own order is newest first; checked as the pages come).
     newest_first: Params | None = None
+    parent: Parent | None = None  # one part per parent record, found when the stream is read
 
     @property
     def incremental(self) -> bool:
@@ -229,12 +241,13 @@ STREAMS: tuple[Stream, ...] = (
     listing("note_fields", "/v1/noteFields", primary_key="key"),
     # Pipedrive Projects ([SPEC-v2]): the lists take neither a time filter nor a sort, so they are read
     # whole and filtered by update_time on our side. Archived projects (archive_time set) have a list of
-    # their own. /api/v2/phases requires a board_id: one read per board is not a row of this table.
+    # their own. Phases are listed per board (board_id is required).
     Stream("projects", "/api/v2/projects", since_param=None, sort=NO_PARAMS,
            extra_parts=(Part("archived", "/api/v2/projects/archived"),)),
     Stream("tasks", "/api/v2/tasks", since_param=None, sort=NO_PARAMS),
     Stream("project_templates", "/api/v2/projectTemplates", since_param=None, sort=NO_PARAMS),
     Stream("boards", "/api/v2/boards", paging=Paging.NONE, since_param=None, sort=NO_PARAMS),  # one response
+    listing("phases", "/api/v2/phases", parent=Parent("boards", "board_id")),
     PROJECT_FIELDS,
     # Webhooks ([SPEC-v1], admin scope): one response, no update time: full refresh.
     listing("webhooks", "/v1/webhooks"),

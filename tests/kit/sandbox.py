@@ -86,6 +86,7 @@ V2_LISTS = [
     E("/api/v2/projectTemplates", "project_templates"),
     E("/api/v2/projectFields", key="field_code"),
     E("/api/v2/boards", "boards"),
+    E("/api/v2/phases", "phases", params={"board_id": "1"}),
     # [SPEC-v2] deal_ids is required, at most 100 ids
     E("/api/v2/deals/products", params={"deal_ids": ",".join(map(str, range(1, 101)))}),
     # deal 14 has three products whose update_time order is not their id order

@@ -72,3 +72,16 @@ def test_incremental_read_after_updates_delivers_the_changed_records(cli, make_s
     truth = sb.truth()["streams"]
     for stream in incremental:
         assert set(first.ids(stream)) | set(got[stream]) == truth_ids(sb, stream), stream
+
+
+def test_phases_are_read_once_per_board_and_all_arrive(cli, make_sandbox):
+    """A child stream declared in the stream table (parent boards, board_id): one request to list the
+    boards, one per board, every phase once ([SPEC-v2]: board_id is required)."""
+    sb = make_sandbox()
+    run = cli("read", config_for(sb), catalog_for(["phases"]))
+    assert run.code == 0, run.errors()[:1]
+    assert sorted(run.ids("phases")) == sorted(sb.truth()["streams"]["phases"]["live"])
+    requests = sb.stats()["requests"]
+    boards = len(sb.truth()["streams"]["boards"]["live"])
+    assert requests["GET /api/v2/boards"] == 1 and requests["GET /api/v2/phases"] == boards
+    assert {p["board_id"] for p in run.records("phases")} == set(sb.truth()["streams"]["boards"]["live"])

@@ -29,6 +29,8 @@ def _queries():
     for stream in STREAMS:
         for part in stream.parts(incremental=True):
             base = {k: str(v) for k, v in stream.query(part).items()}
+            if stream.parent is not None:  # one request per parent record: its id in the parameter
+                base[stream.parent.param] = "1"
             paging = stream.paging_of(part)
             limit = str(stream.page_size)
             pages = [{}]

@@ -16,7 +16,7 @@ EXPECTED_STREAMS = {
     "notes", "files", "call_logs", "mail_threads", "activity_types", "currencies", "lead_labels", "lead_sources",
     "filters", "permission_sets", "roles", "goals", "deal_fields", "person_fields", "organization_fields",
     "product_fields", "lead_fields", "note_fields",
-    "projects", "tasks", "project_templates", "boards", "project_fields", "webhooks",
+    "projects", "tasks", "project_templates", "boards", "phases", "project_fields", "webhooks",
 }
 # Keys that are strings: UUIDs, call-log ids, lead-source names, field codes/keys ([SPEC-v1], [SPEC-v2]).
 STRING_KEYS = {"leads", "call_logs", "lead_labels", "lead_sources", "permission_sets", "goals", "deal_fields",

@@ -47,6 +47,8 @@ def part_query(stream: Stream, part: Part) -> dict[str, str]:
     wanted = requested_include_fields(stream) & include_enum(operation(operation_key(part)))
     if wanted and "include_fields" not in query:
         query["include_fields"] = ",".join(sorted(wanted))
+    if stream.parent is not None:  # a child stream: one parent's records (the first parent's)
+        query[stream.parent.param] = "1"
     return query
 
 

@@ -19,7 +19,7 @@ from .goals import goals
 from .paging import Listing
 from .query import ApiError, Query
 from .recents import recents
-from .v2_lists import SINGLE, V2_LISTS, V2List, v2_all, v2_list, v2_one
+from .v2_lists import SINGLE, V2_LISTS, V2List, phases, v2_all, v2_list, v2_one
 
 PathParams = dict[str, str]    # the {id} of a templated path
 Handler = Callable[[Store, Query, PathParams], Listing | bytes]
@@ -82,6 +82,7 @@ _OTHERS: dict[str, Handler] = {
     "/v1/recents": lambda s, q, p: recents(s, q),
     "/api/v2/projectFields": lambda s, q, p: project_fields(s, q),
     "/api/v2/boards": lambda s, q, p: v2_all("boards", s),
+    "/api/v2/phases": lambda s, q, p: phases(s, q),
     "/v1/webhooks": lambda s, q, p: v1.webhooks(s),
 }
 STATIC: dict[str, Route] = {

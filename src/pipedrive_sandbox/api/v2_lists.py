@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..data.clock import iso
 from ..data.record import ARCHIVED, DELETED, LIVE, RECENT, Record
 from ..data.store import Store
 from ..data.table import Table
@@ -164,3 +165,13 @@ def v2_all(entity: str, store: Store) -> Listing:
     def render(rec: Record) -> bytes:
         return v2_bytes(entity, rec, cf, gen)
     return Listing([cached(t, i, "v2", render) for i in rows])
+
+
+def phases(store: Store, q: Query) -> Listing:
+    """GET /api/v2/phases?board_id= (required): one board's phases, in one response [SPEC-v2]."""
+    board = q_int(q, "board_id")
+    out = []
+    for r in store.settings["phases"]:
+        if r["board_id"] == board:
+            out.append(dumps({**r, "add_time": iso(r["add_time"]), "update_time": iso(r["update_time"])}))
+    return Listing(out)

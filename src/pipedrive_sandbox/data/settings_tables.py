@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import DAY
-from .generator import Gen
+from .generator import N_BOARDS, Gen
 from .seeded import uuid_for
 from .v1_records import TOKEN_USER
 
@@ -43,7 +43,19 @@ def settings_tables(g: Gen) -> dict[str, list[dict[str, Any]]]:
                                                              ("Global admin", "global", "admin")), start=1)],
         "goals": _goals(seed),
         "webhooks": _webhooks(t0),
+        "phases": _phases(t0, t1),
     }
+
+
+_PHASES = ("Planning", "In progress", "Review", "Done")
+
+
+def _phases(t0: int, t1: int) -> list[dict[str, Any]]:
+    """The phases of each Projects board (GET /api/v2/phases?board_id=, [SPEC-v2]); projects' phase_id
+    refers to them: board b has phases (b - 1) * 4 + 1 .. b * 4."""
+    return [{"id": (b - 1) * len(_PHASES) + k, "name": name, "board_id": b, "order_nr": k,
+             "add_time": t0 + b, "update_time": t1 if k == 2 else t0 + b}
+            for b in range(1, N_BOARDS + 1) for k, name in enumerate(_PHASES, start=1)]
 
 
 # (event_action, event_object, type, active, last HTTP status): GET /v1/webhooks lists the company's

@@ -30,14 +30,14 @@ ENTITIES: dict[str, tuple[Maker, str]] = {
     "project_templates": (project_records.project_template, "fixed"), "boards": (project_records.board, "fixed"),
 }
 SETTINGS = ("activity_types", "currencies", "lead_labels", "lead_sources", "filters", "roles", "permission_sets",
-            "goals", "webhooks")
+            "goals", "webhooks", "phases")
 ALIASES = {"activityTypes": "activity_types", "leadLabels": "lead_labels", "leadSources": "lead_sources",
            "callLogs": "call_logs", "permissionSets": "permission_sets", "mailThreads": "mail_threads",
            "deal": "deals", "person": "persons", "organization": "organizations", "org": "organizations",
            "activity": "activities", "product": "products", "lead": "leads", "note": "notes", "file": "files",
            "user": "users", "pipeline": "pipelines", "stage": "stages",
            "project": "projects", "task": "tasks", "projectTemplates": "project_templates",
-           "project_template": "project_templates", "board": "boards", "webhook": "webhooks"}
+           "project_template": "project_templates", "board": "boards", "webhook": "webhooks", "phase": "phases"}
 # Per-user entities: the API returns only the token user's records ("call logs assigned to a particular
 # user", the user's mailbox [SPEC-v1]), so that is all a connector can read, and all the truth lists.
 OWNED = ("call_logs", "mail_threads")

@@ -99,11 +99,21 @@ WEBHOOKS = record(
     last_http_status=INT_N,
 )
 
+PHASES = record(
+    id=INT,
+    name=STR_N,
+    board_id=described(INT_N, "the board this phase belongs to (boards.id)"),
+    order_nr=INT_N,
+    add_time=DT_N,
+    update_time=DT_N,
+)
+
 SCHEMAS = {
     "projects": PROJECTS,
     "tasks": TASKS,
     "project_templates": PROJECT_TEMPLATES,
     "boards": BOARDS,
+    "phases": PHASES,
     "project_fields": PROJECT_FIELDS,
     "webhooks": WEBHOOKS,
 }
