@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .http import Client, Paging, cursor_pages, keyset_pages, offset_pages, single_page
+from .http.pagination import newest
 from .http.wire import JsonObject
 from .state import StreamState
 from .streams import STREAMS_BY_NAME, Part, Stream
@@ -372,13 +373,7 @@ def _since(stream: Stream, records: list[JsonObject], since: datetime, *, strict
 def _max_cursor(stream: Stream, records: list[JsonObject]) -> datetime | None:
     if not stream.cursor or not records:
         return None
-    cursor_of = _cursor_of(stream)
-    best = None
-    for r in records:
-        value = cursor_of(r)
-        if value is not None and (best is None or value > best):
-            best = value
-    return best
+    return newest(records, _cursor_of(stream))
 
 
 def _once(warn: Warn | None) -> Warn:

@@ -47,8 +47,8 @@ def test_a_host_that_never_answered_gets_two_tries_naming_it(closed_port):
     assert sum(rec.slept) <= 2.0  # one short backoff
 
 
-def test_a_host_that_answered_before_gets_the_whole_retry_schedule(fresh_sandbox):
-    sb = fresh_sandbox()
+def test_a_host_that_answered_before_gets_the_whole_retry_schedule(make_sandbox):
+    sb = make_sandbox()
     rec = Recorder()
     with Client(sb.url, ApiTokenAuth(sb.token), log=rec.log, sleep=rec.sleep) as client:
         client.get("/v1/users/me")
@@ -96,33 +96,33 @@ def sync_argv(config, db, *more: str) -> list[str]:
     {"num_workers": 0},
     {"base_url": "http://pipedrive.example.com"},
 ])
-def test_a_bad_config_value_is_a_usage_error_before_any_request(bad, polish_sandbox, tmp_path, capsys):
-    before = polish_sandbox.stats()["total_requests"]
-    config = write_json(tmp_path / "c.json", config_for(polish_sandbox, **bad))
+def test_a_bad_config_value_is_a_usage_error_before_any_request(bad, sandbox, tmp_path, capsys):
+    before = sandbox.stats()["total_requests"]
+    config = write_json(tmp_path / "c.json", config_for(sandbox, **bad))
     assert main(sync_argv(config, tmp_path / "p.duckdb")) == exits.USAGE
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: {config}: Config field '{next(iter(bad))}'") and len(err.splitlines()) == 1
-    assert polish_sandbox.stats()["total_requests"] == before
+    assert sandbox.stats()["total_requests"] == before
 
 
-def test_a_spent_daily_budget_exits_75(fresh_sandbox, tmp_path, capsys):
-    sb = fresh_sandbox(daily_tokens=90)
+def test_a_spent_daily_budget_exits_75(make_sandbox, tmp_path, capsys):
+    sb = make_sandbox(daily_tokens=90)
     config = write_json(tmp_path / "c.json", config_for(sb))
     assert main(sync_argv(config, tmp_path / "p.duckdb", "--streams", "deals,persons,organizations")) == 75
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "daily API token budget is used up" in err and len(err.splitlines()) == 1
 
 
-def test_a_budget_spent_before_the_first_stream_exits_75_too(fresh_sandbox, tmp_path, capsys):
-    sb = fresh_sandbox(daily_tokens=5)  # discover itself runs out
+def test_a_budget_spent_before_the_first_stream_exits_75_too(make_sandbox, tmp_path, capsys):
+    sb = make_sandbox(daily_tokens=5)  # discover itself runs out
     config = write_json(tmp_path / "c.json", config_for(sb))
     assert main(sync_argv(config, tmp_path / "p.duckdb", "--json")) == exits.BUDGET_SPENT
     out, err = capsys.readouterr()
     assert json.loads(out)["status"] == "failed" and "daily API token budget" in err
 
 
-def test_read_exits_75_when_the_budget_is_spent(fresh_sandbox, tmp_path):
-    sb = fresh_sandbox(daily_tokens=60)
+def test_read_exits_75_when_the_budget_is_spent(make_sandbox, tmp_path):
+    sb = make_sandbox(daily_tokens=60)
     config = write_json(tmp_path / "c.json", config_for(sb))
     catalog = {"streams": [{"stream": {"name": n, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
                             "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
@@ -133,8 +133,8 @@ def test_read_exits_75_when_the_budget_is_spent(fresh_sandbox, tmp_path):
     assert errors and errors[-1]["trace"]["error"]["failure_type"] == "transient_error"
 
 
-def test_rejected_credentials_exit_1(polish_sandbox, tmp_path, capsys):
-    config = write_json(tmp_path / "c.json", config_for(polish_sandbox) | {
+def test_rejected_credentials_exit_1(sandbox, tmp_path, capsys):
+    config = write_json(tmp_path / "c.json", config_for(sandbox) | {
         "credentials": {"auth_type": "api_token", "api_token": "wrong-token-123"}})
     assert main(sync_argv(config, tmp_path / "p.duckdb")) == exits.FAILED
     err = capsys.readouterr().err.strip()
@@ -169,41 +169,41 @@ def test_a_usage_error_exits_2():
 # --- the DuckDB file -----------------------------------------------------------------------------
 
 
-def sync_db(polish_sandbox, tmp_path, db, capsys) -> tuple[int, str]:
-    config = write_json(tmp_path / "c.json", config_for(polish_sandbox))
+def sync_db(sandbox, tmp_path, db, capsys) -> tuple[int, str]:
+    config = write_json(tmp_path / "c.json", config_for(sandbox))
     code = main(sync_argv(config, db, "--streams", "stages"))
     return code, capsys.readouterr().err.strip()
 
 
-def test_a_missing_folder_says_to_create_it(polish_sandbox, tmp_path, capsys):
+def test_a_missing_folder_says_to_create_it(sandbox, tmp_path, capsys):
     db = tmp_path / "no" / "such" / "p.duckdb"
-    code, err = sync_db(polish_sandbox, tmp_path, db, capsys)
+    code, err = sync_db(sandbox, tmp_path, db, capsys)
     assert code == exits.USAGE and len(err.splitlines()) == 1
     assert f"mkdir -p {tmp_path / 'no' / 'such'}" in err and "another sync" not in err
 
 
-def test_a_file_that_is_not_duckdb_says_so(polish_sandbox, tmp_path, capsys):
+def test_a_file_that_is_not_duckdb_says_so(sandbox, tmp_path, capsys):
     db = tmp_path / "notes.txt"
     db.write_text("not a database\n" * 100)
-    code, err = sync_db(polish_sandbox, tmp_path, db, capsys)
+    code, err = sync_db(sandbox, tmp_path, db, capsys)
     assert code == exits.USAGE and "is not a DuckDB database" in err and "--db a new file" in err
     assert "another sync" not in err
     assert db.read_text().startswith("not a database")  # left alone
 
 
-def test_a_folder_as_db_says_to_name_a_file(polish_sandbox, tmp_path, capsys):
-    code, err = sync_db(polish_sandbox, tmp_path, tmp_path, capsys)
+def test_a_folder_as_db_says_to_name_a_file(sandbox, tmp_path, capsys):
+    code, err = sync_db(sandbox, tmp_path, tmp_path, capsys)
     assert code == exits.USAGE and f"--db {tmp_path}/pipedrive.duckdb" in err and "another sync" not in err
 
 
-def test_a_locked_database_keeps_the_another_sync_hint(polish_sandbox, tmp_path, capsys):
+def test_a_locked_database_keeps_the_another_sync_hint(sandbox, tmp_path, capsys):
     db = tmp_path / "p.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
                                " print('locked', flush=True); time.sleep(60)", str(db)],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        code, err = sync_db(polish_sandbox, tmp_path, db, capsys)
+        code, err = sync_db(sandbox, tmp_path, db, capsys)
     finally:
         holder.kill()
         holder.wait()
@@ -222,7 +222,7 @@ def test_permission_denied_says_what_to_do():
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/setpriv"), reason="needs root and setpriv")
-def test_permission_denied_for_real_as_another_user(polish_sandbox):
+def test_permission_denied_for_real_as_another_user(sandbox):
     import shutil
     import tempfile
     from pathlib import Path
@@ -232,7 +232,7 @@ def test_permission_denied_for_real_as_another_user(polish_sandbox):
         base.chmod(0o755)
         folder = base / "ro"
         folder.mkdir(mode=0o555)
-        config = write_json(base / "c.json", config_for(polish_sandbox))
+        config = write_json(base / "c.json", config_for(sandbox))
         config.chmod(0o644)
         done = subprocess.run(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                                *cli_command(), "sync", "--config", str(config), "--db", str(folder / "p.duckdb"),
@@ -250,8 +250,8 @@ def test_permission_denied_for_real_as_another_user(polish_sandbox):
 # --- a config in Airbyte's connector shape ---------------------------------------------------------
 
 
-def test_a_legacy_config_is_rewritten_once_with_a_backup_and_one_line(polish_sandbox, tmp_path, capsys):
-    legacy = {"api_token": polish_sandbox.token, "base_url": polish_sandbox.url}
+def test_a_legacy_config_is_rewritten_once_with_a_backup_and_one_line(sandbox, tmp_path, capsys):
+    legacy = {"api_token": sandbox.token, "base_url": sandbox.url}
     config = tmp_path / "config.json"
     config.write_text(json.dumps(legacy))
     config.chmod(0o640)
@@ -261,7 +261,7 @@ def test_a_legacy_config_is_rewritten_once_with_a_backup_and_one_line(polish_san
     backup = tmp_path / "config.json.bak"
     assert str(backup) in err[0] and json.loads(backup.read_text()) == legacy
     rewritten = json.loads(config.read_text())
-    assert rewritten["credentials"] == {"auth_type": "api_token", "api_token": polish_sandbox.token}
+    assert rewritten["credentials"] == {"auth_type": "api_token", "api_token": sandbox.token}
     assert "api_token" not in rewritten and config.stat().st_mode & 0o777 == 0o640
     assert main(sync_argv(config, tmp_path / "p.duckdb", "--streams", "stages")) == exits.OK
     assert capsys.readouterr().err == ""  # already in the new shape: nothing to say

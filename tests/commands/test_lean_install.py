@@ -45,8 +45,8 @@ def inputs(sb, tmp_path: Path) -> tuple[str, str]:
     return str(config), str(catalog)
 
 
-def test_protocol_commands_import_no_sandbox_duckdb_or_rich(polish_sandbox, tmp_path):
-    config, catalog = inputs(polish_sandbox, tmp_path)
+def test_protocol_commands_import_no_sandbox_duckdb_or_rich(sandbox, tmp_path):
+    config, catalog = inputs(sandbox, tmp_path)
     for argv in (["spec"], ["check", "--config", config], ["discover", "--config", config],
                  ["read", "--config", config, "--catalog", catalog]):
         result = probe(sys.executable, *argv)
@@ -79,8 +79,8 @@ def test_the_wheel_installs_lean(lean_venv):
     assert (site / "pipedrive_sandbox").is_dir()  # the sandbox ships in the wheel
 
 
-def test_spec_check_discover_read_run_from_the_lean_install(lean_venv, polish_sandbox, tmp_path):
-    config, catalog = inputs(polish_sandbox, tmp_path)
+def test_spec_check_discover_read_run_from_the_lean_install(lean_venv, sandbox, tmp_path):
+    config, catalog = inputs(sandbox, tmp_path)
     script = str(lean_venv / "bin" / "source-pipedrive")
 
     def run(*argv: str) -> list[dict]:

@@ -46,8 +46,8 @@ def test_protocol_log_messages_below_the_level_are_left_out(level, expected, tmp
     assert log_levels(argv) == expected
 
 
-def test_read_filters_its_log_messages_too(polish_sandbox, tmp_path):
-    config = write_json(tmp_path / "c.json", config_for(polish_sandbox))
+def test_read_filters_its_log_messages_too(sandbox, tmp_path):
+    config = write_json(tmp_path / "c.json", config_for(sandbox))
     catalog = write_json(tmp_path / "cat.json", {"streams": [
         {"stream": {"name": "stages", "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
          "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]})

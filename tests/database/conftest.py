@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +33,3 @@ def synced(company_a: Any, tmp_path_factory: Any) -> Path:
         result = sync.run(config_for(company_a), db, streams=SOME_STREAMS.split(","))
         assert result.status == "succeeded", result.error
     return db
-
-
-@pytest.fixture
-def make_sandbox() -> Iterator[Callable[..., Any]]:
-    started: list[Any] = []
-
-    def make(**kw: Any) -> Any:
-        kw.setdefault("scale", "small")
-        kw.setdefault("seed", 1)
-        sb = Sandbox(**kw)
-        sb.__enter__()
-        started.append(sb)
-        return sb
-
-    yield make
-    for sb in reversed(started):
-        sb.__exit__(None, None, None)
-
-

@@ -93,24 +93,11 @@ class NoticeSource:
         self.notify = notify
 
     def account(self, config: dict[str, Any]) -> dict[str, Any]:
-        """GET /v1/users/me: sync.run records the company in the file and refuses another one's file.
-        As sync.account, with the client's notices shown: this is the sync's first request, where a
-        wrong host or a network that is down shows up."""
-        from ..session import open_client
-        from ..sync import Account
+        """GET /v1/users/me (sync.account) with the client's notices shown: this is the sync's first
+        request, where a wrong host or a network that is down shows up."""
+        from ..sync import account
 
-        def refreshed(new: dict[str, Any]) -> None:  # OAuth tokens renewed on the way: the read uses them
-            config.clear()
-            config.update(new)
-
-        client = open_client(parse_config(config), on_config=refreshed, log=self.notify)
-        try:
-            data = client.get("/v1/users/me").get("data")
-        finally:
-            client.close()
-        me = Account(data if isinstance(data, dict) else {})
-        me.usage = client.usage.report()
-        return me
+        return account(config, log=self.notify)
 
     def discover(self, config: dict[str, Any], usage: Usage | None = None) -> Any:
         from .. import source

@@ -187,13 +187,13 @@ def keyset_pages(
         yield Page(fresh, None, body)
         if not more or not raw:
             return
-        newest = _newest(raw, cursor_of)
-        if newest is None or (anchor is not None and newest == anchor):
+        latest = newest(raw, cursor_of)
+        if latest is None or (anchor is not None and latest == anchor):
             start += len(raw)  # no cursors, or a whole page at one instant: move on within it
             delivered.update(key_of(r) for r in raw)
         else:
-            anchor, start = newest, 0
-            delivered = {key_of(r) for r in raw if cursor_of(r) == newest}
+            anchor, start = latest, 0
+            delivered = {key_of(r) for r in raw if cursor_of(r) == latest}
 
 
 def _unfiltered(client: Client, path: str, params: Params, raw: list[JsonObject], body: JsonObject, start: int,
@@ -275,7 +275,7 @@ def _older_than(records: list[JsonObject], since: datetime, cursor_of: CursorOf)
     return False
 
 
-def _newest(records: list[JsonObject], cursor_of: CursorOf) -> datetime | None:
+def newest(records: list[JsonObject], cursor_of: CursorOf) -> datetime | None:
     best = None
     for r in records:
         value = cursor_of(r)
