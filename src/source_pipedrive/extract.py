@@ -41,7 +41,7 @@ def read_stream(client: Client, stream: Stream, state: StreamState, start_date: 
     """Yield Batches for every part of the stream; state advances page by page.
 
     Parts furthest behind go first (no cursor yet, then the oldest), so a daily budget that runs
-    out mid-stream does not starve the same part every day; a full refresh skips the parts a
+    out mid-stream does not starve the same part every day; a read skips the parts a
     previous, interrupted read already finished.
     """
     warn = _once(warn)
@@ -49,7 +49,8 @@ def read_stream(client: Client, stream: Stream, state: StreamState, start_date: 
         yield from _read_recents_or_list(client, stream, state, start_date, warn)
     else:
         every = _child_parts(client, stream, warn) if stream.parent else list(stream.parts(state.incremental))
-        parts = [p for p in every if state.incremental or p.name not in state.done]
+        # A round ends when every part is caught up: parts an interrupted read finished wait for the next round.
+        parts = [p for p in every if p.name not in state.done]
         parts.sort(key=lambda p: (state.cursor_for(p.name) is not None, state.cursor_for(p.name) or _EPOCH))
         all_parts = every
         # Parts that list one endpoint (mail folders, goal kinds) may overlap: each record once per read.
@@ -59,9 +60,11 @@ def read_stream(client: Client, stream: Stream, state: StreamState, start_date: 
                 yield batch
                 if should_stop():
                     return
-            if not state.incremental and len(parts) > 1:
+            if len(parts) > 1:
                 state.done.add(part.name)
-                yield Batch([], state.to_json())  # a stop before the next part's first page keeps this part
+                # A stop before the next part's first page keeps this part (and its cursor: a part
+                # filtered on our side advances only once read whole).
+                yield Batch([], state.to_json())
     state.finish(client.server_now())
     yield Batch([], state.to_json())
 

@@ -7,9 +7,10 @@ Our stream_state (version 1):
                   while it runs, {"version": 1, "mode": "full_refresh", "complete": true} when done.
 Each part (deals: main, archived, deleted) keeps its own cursor, the greatest cursor value delivered;
 a read resumes with `updated_since` = that value (inclusive), so at most the boundary records repeat.
-A full refresh of a listing with several parts (mail threads' folders, goals) resumes after its `done`
-parts. `complete` says whether the stream's last read finished, `last_complete` (the server's time)
-when one last did: under a tight daily budget the streams furthest behind are read first.
+A read of several parts (deals' live/archived/deleted, mail folders, goal kinds) that stops midway
+resumes after its `done` parts; `done` is cleared when the stream completes. `complete` says whether
+the stream's last read finished, `last_complete` (the server's time) when one last did: under a tight
+daily budget the streams furthest behind are read first.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class StreamState:
     incremental: bool
     parts: dict[str, datetime | None] = field(default_factory=dict)
     complete: bool = False
-    done: set[str] = field(default_factory=set)  # full refresh: parts read whole in this round
+    done: set[str] = field(default_factory=set)  # parts finished by this round of reads (see read_stream)
     # Lists in the server's own order, seen oldest first: how many records each part held when last
     # read to its end, so the next incremental read starts near there (extract._server_order).
     tails: dict[str, int] = field(default_factory=dict)
@@ -68,7 +69,7 @@ class StreamState:
             out[self.stream.cursor or "cursor"] = format_rfc3339(max(known)) if known else None
             if self.tails:
                 out["tails"] = dict(sorted(self.tails.items()))
-        elif self.done:
+        if self.done:
             out["done"] = sorted(self.done)
         return out
 
@@ -97,6 +98,7 @@ def initial_state(stream: Stream, incremental: bool, saved: StateBlob | None) ->
         tails = saved.get("tails") or {}
         if isinstance(tails, dict):  # a hint only: a bad value means reading from the start
             state.tails = {str(k): v for k, v in tails.items() if isinstance(v, int) and v >= 0}
+        state.done = _done(stream, saved, incremental)
         return state
     if mode == "full_refresh" and not saved.get("complete"):
         parts = saved.get("parts") or {}
@@ -104,12 +106,18 @@ def initial_state(stream: Stream, incremental: bool, saved: StateBlob | None) ->
             raise StateError(f"The state of stream '{stream.name}' has malformed parts.", stream=stream.name)
         for name, value in parts.items():
             state.parts[name] = _cursor_value(stream, value, name)
-        done = saved.get("done") or []
-        if not isinstance(done, list):
-            raise StateError(f"The state of stream '{stream.name}' has a malformed 'done' list.", stream=stream.name)
-        known = {part.name for part in stream.parts(False)}  # a child stream's parts are its parents
-        state.done = {str(name) for name in done if stream.parent is not None or name in known}
+        state.done = _done(stream, saved, incremental)
     return state
+
+
+def _done(stream: Stream, saved: StateBlob, incremental: bool) -> set[str]:
+    """The parts an unfinished read of several parts already finished (a child stream's parts are its
+    parents, named at read time)."""
+    done = saved.get("done") or []
+    if not isinstance(done, list):
+        raise StateError(f"The state of stream '{stream.name}' has a malformed 'done' list.", stream=stream.name)
+    known = {part.name for part in stream.parts(incremental)}
+    return {str(name) for name in done if stream.parent is not None or name in known}
 
 
 def urgency(saved: StateBlob | None) -> tuple[int, str]:

@@ -206,14 +206,14 @@ STREAMS: tuple[Stream, ...] = (
     Stream("call_logs", "/v1/callLogs", paging=Paging.OFFSET, cursor="start_time", since_param=None,
            sort=NO_PARAMS, newest_first=NO_PARAMS, page_size=50),
     # One part per folder, inbox first ([SPEC-v1]); a thread in two folders is delivered once. The
-    # spec orders threads "by the most recent message within": incremental reads stop at the cursor.
+    # spec orders threads "by the most recent message within", not by update_time (a read flag moves
+    # update_time, not the thread): no early stop is sound, so each folder is read whole and filtered.
     Stream(
         "mail_threads",
         "/v1/mailbox/mailThreads",
         paging=Paging.OFFSET,
         since_param=None,
         sort=NO_PARAMS,
-        newest_first=NO_PARAMS,
         params=(("folder", "inbox"),),
         extra_parts=tuple(Part(f, "/v1/mailbox/mailThreads", (("folder", f),)) for f in ("drafts", "sent", "archive")),
     ),

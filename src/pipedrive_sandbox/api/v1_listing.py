@@ -71,14 +71,18 @@ def _shuffled(store: Store, seq: Iterable[Entry]) -> list[Entry]:
 
 def table_list(store: Store, name: str, q: Query, *, coll: int = LIVE, sorts: tuple[str, ...] = ("id",),
                default_sort: str = "id", default_desc: bool = False,
-               preds: list[Callable[[int], bool]] | None = None, shape: str = "v1") -> Listing:
-    """A v1 start/limit list over a table's rows; the envelope comes from the operation's facts [RD-PAG]."""
+               preds: list[Callable[[int], bool]] | None = None, shape: str = "v1",
+               order: Callable[[int], Any] | None = None) -> Listing:
+    """A v1 start/limit list over a table's rows; the envelope comes from the operation's facts [RD-PAG].
+    `order` (a row's sort value, newest first) replaces the default order when no `sort` is asked."""
     t = store.table(name)
     start, limit, n = offset_params(q, store.options.limit_cap)
     key, desc = _parse_sort(q, sorts, default_sort, default_desc)
     with store.lock:
         idx = t.index(coll, key)
     seq: Iterable[Entry] = reversed(idx) if desc else idx
+    if order is not None and not q.get("sort"):
+        seq = sorted(idx, key=lambda e: (order(e[1]), e[1]), reverse=True)
     if preds:
         seq = (e for e in seq if all(p(e[1]) for p in preds))
     if key != "id" and store.options.tie_order == "shuffled":

@@ -89,9 +89,11 @@ def mail_threads(store: Store, q: Query) -> Listing:
     (option mail_thread_order=id: by id)."""
     folder = q["folder"]                 # required, enum-checked by the gate
     t = store.table("mail_threads")
-    newest = store.options.mail_thread_order == "newest"
-    return table_list(store, "mail_threads", q, default_sort="update_time" if newest else "id",
-                      default_desc=newest, preds=[_mine(t), lambda i: folder in t.get(i)["folders"]])
+    latest = (lambda i: t.get(i)["last_message_timestamp"]) if store.options.mail_thread_order == "newest" else None
+    # last_message_timestamp is "YYYY-MM-DD HH:MM:SS": its text order is its time order. A change of a
+    # thread's flags moves its update_time, not its place in the list.
+    return table_list(store, "mail_threads", q, preds=[_mine(t), lambda i: folder in t.get(i)["folders"]],
+                      order=latest)
 
 
 def mail_messages(store: Store, thread_id: str) -> Listing:
