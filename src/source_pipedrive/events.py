@@ -46,7 +46,19 @@ class Cost:
     final: bool = False
 
 
-Event = RateLimitWait | ConfigUpdated | Notice | Cost
+@dataclass(frozen=True)
+class ParentsRead:
+    """A child stream (deal_products, deal_flow, ...) is about to deliver the current children of these
+    parents, whole: a parent listed here with no child record after it has none any more. `link` is the
+    child record field holding the parent's id. `sync` replaces those parents' children; in protocol
+    mode nothing is sent (a destination sees the children as records, removals are not signalled)."""
+
+    stream: str
+    link: str
+    parent_ids: tuple[Any, ...]
+
+
+Event = RateLimitWait | ConfigUpdated | Notice | Cost | ParentsRead
 Listener = Callable[[Event], None]
 
 
@@ -58,7 +70,9 @@ def to_message(event: Event) -> dict[str, Any] | None:
         return protocol.log("INFO", f"rate-limit wait: {event.reason}, {event.seconds:.1f} s")
     if isinstance(event, ConfigUpdated):
         return protocol.control_config(event.config)
+    if isinstance(event, ParentsRead):
+        return None
     return protocol.log(event.level, event.message)
 
 
-__all__ = ["ConfigUpdated", "Cost", "Event", "Listener", "Notice", "RateLimitWait", "to_message"]
+__all__ = ["ConfigUpdated", "Cost", "Event", "Listener", "Notice", "ParentsRead", "RateLimitWait", "to_message"]
