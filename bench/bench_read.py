@@ -38,10 +38,14 @@ def write(tmp: Path, name: str, content) -> str:
     return str(path)
 
 
-def run_read(sb, tmp: Path, catalog: dict, *, workers: int = 3, stdout=subprocess.DEVNULL) -> tuple[float, int]:
+def run_read(sb, tmp: Path, catalog: dict, *, workers: int = 3, stdout=subprocess.DEVNULL,
+             in_flight: int | None = None) -> tuple[float, int]:
     """Run read in a child process; return (seconds, peak RSS of that child in MB)."""
-    config = write(tmp, "config.json", {"credentials": {"auth_type": "api_token", "api_token": sb.token},
-                                        "base_url": sb.url, "num_workers": workers})
+    settings = {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url,
+                "num_workers": workers}
+    if in_flight is not None:
+        settings["max_in_flight"] = in_flight
+    config = write(tmp, "config.json", settings)
     cat = write(tmp, "catalog.json", catalog)
     wrapper = ("import resource, runpy, sys; sys.argv=['source-pipedrive']+sys.argv[1:];\n"
                "try:\n runpy.run_module('source_pipedrive', run_name='__main__')\n"
@@ -88,25 +92,42 @@ def bench_throughput(scale: str, tmp: Path) -> None:
               f"to /dev/null; peak RSS of read {rss} MB (scale={scale})")
 
 
-def bench_latency(scale: str, tmp: Path) -> None:
-    burst = 40  # Growth plan, API token, per 2 s ([RD-RATE])
-    with Sandbox(scale=scale, seed=1, subprocess=True, latency_ms=100, burst=burst, prewarm=WARM) as sb:
-        sb.reset_stats()
-        elapsed, _ = run_read(sb, tmp, full_refresh_catalog())
-        n = sb.stats()["total_requests"]
-        allowed = n / (burst / 2.0)
-        print(f"latency: {n} requests at 100 ms latency, burst {burst}/2 s: {elapsed:.2f} s; "
-              f"the burst limit allows {allowed:.2f} s; ratio {elapsed / allowed:.2f} "
-              f"(blocks {sb.stats()['blocks']}, 429s {sb.stats()['status'].get('429', 0)})")
+# (latency ms, burst per 2 s): the issue's case (Growth plan, a realistic page time), a slow network, and
+# an Enterprise token on a fast one ([RD-RATE] burst limits by plan).
+LATENCY_CASES = ((300, 40), (1000, 40), (100, 120))
+
+
+def bench_latency(scale: str, tmp: Path, cases: tuple[tuple[int, int], ...] = LATENCY_CASES,
+                  in_flight: int | None = None) -> None:
+    """Wall time of a full read against what the burst limit allows for the same requests (and for the floor)."""
+    for latency_ms, burst in cases:
+        with Sandbox(scale=scale, seed=1, subprocess=True, latency_ms=latency_ms, burst=burst, prewarm=WARM) as sb:
+            floor = request_floor(sb.truth()["streams"])
+            sb.reset_stats()
+            elapsed, _ = run_read(sb, tmp, full_refresh_catalog(), in_flight=in_flight)
+            stats = sb.stats()
+            n = stats["total_requests"]
+            allowed = n / (burst / 2.0)
+            print(f"latency: {latency_ms} ms, burst {burst}/2 s, {scale}: {n} requests (floor {floor}) in "
+                  f"{elapsed:.1f} s; the burst limit allows {allowed:.1f} s for them: ratio {elapsed / allowed:.2f} "
+                  f"(vs the floor's {floor / (burst / 2.0):.1f} s: {elapsed / (floor / (burst / 2.0)):.2f}); "
+                  f"429s {stats['status'].get('429', 0)}, blocks {stats['blocks']}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="medium")
     parser.add_argument("--only", default="requests,throughput,latency")
+    parser.add_argument("--latency", help="one case, MS:BURST (e.g. 300:40); default: 300:40, 1000:40, 100:120")
+    parser.add_argument("--in-flight", type=int, help="the config's max_in_flight (1: no time slices)")
     args = parser.parse_args()
+    cases = LATENCY_CASES
+    if args.latency:
+        ms, burst = args.latency.split(":")
+        cases = ((int(ms), int(burst)),)
     with tempfile.TemporaryDirectory() as tmp:
-        benches = {"requests": bench_requests, "throughput": bench_throughput, "latency": bench_latency}
+        benches = {"requests": bench_requests, "throughput": bench_throughput,
+                   "latency": lambda scale, tmp: bench_latency(scale, tmp, cases, args.in_flight)}
         for name in args.only.split(","):
             benches[name](args.scale, Path(tmp))
 

@@ -15,8 +15,12 @@ from .timeutil import parse_datetime
 
 DEFAULT_BASE_URL = "https://api.pipedrive.com"
 OAUTH_TOKEN_URL = TOKEN_URL  # Pipedrive's OAuth token endpoint [RD-OAUTH]
-DEFAULT_WORKERS = 3
-MAX_WORKERS = 8
+DEFAULT_WORKERS = 8
+MAX_WORKERS = 16
+# Requests in flight at once, across streams and the time slices of one stream: the limiter keeps fewer
+# when the burst limit and the latency need fewer (see http.ratelimit.RateLimiter.in_flight_target).
+DEFAULT_IN_FLIGHT = 16
+MAX_IN_FLIGHT = 64
 LEGACY_FIELD = "Accepted for configs written for Airbyte's Pipedrive connector; migrated to {}."
 
 
@@ -142,6 +146,16 @@ SPEC: dict[str, Any] = {
                 "default": DEFAULT_WORKERS,
                 "order": 3,
             },
+            "max_in_flight": {
+                "title": "Requests in flight",
+                "description": "At most this many requests wait for an answer at once. Fewer are used when the "
+                "rate limit and the latency need fewer; large streams are read in time slices in parallel.",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_IN_FLIGHT,
+                "default": DEFAULT_IN_FLIGHT,
+                "order": 5,
+            },
             "max_daily_token_share": {
                 "title": "Share of the daily API budget",
                 "description": "The company's daily API token budget is shared by all its integrations. With a "
@@ -212,6 +226,7 @@ class Config:
     raw: Mapping[str, Any]  # the migrated config, for CONTROL messages; holds secrets, never log it
     migrated: bool = False  # written for Airbyte's connector: `read` hands the new shape to the platform
     max_token_share: float | None = None  # max_daily_token_share
+    max_in_flight: int = DEFAULT_IN_FLIGHT
 
 
 def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
@@ -227,7 +242,12 @@ def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise ConfigError(f"Config field 'num_workers' must be an integer from 1 to {MAX_WORKERS}.")
     share = _parse_share(raw.get("max_daily_token_share"))
-    return Config(credentials, base_url, start_date, workers, raw, migrated=raw != original, max_token_share=share)
+    in_flight = raw.get("max_in_flight", DEFAULT_IN_FLIGHT)
+    if isinstance(in_flight, bool) or not isinstance(in_flight, int) or not 1 <= in_flight <= MAX_IN_FLIGHT:
+        raise ConfigError(f"Config field 'max_in_flight' must be an integer from 1 to {MAX_IN_FLIGHT}, "
+                          f"got {str(in_flight)[:20]!r}.")
+    return Config(credentials, base_url, start_date, workers, raw, migrated=raw != original, max_token_share=share,
+                  max_in_flight=in_flight)
 
 
 def _parse_share(value: Any) -> float | None:

@@ -16,7 +16,8 @@ from typing import Any
 from .http import Client, Paging, cursor_pages, keyset_pages, offset_pages, single_page
 from .http.pagination import newest
 from .http.wire import JsonObject
-from .state import StreamState
+from .slices import SlicedRead, first_cut
+from .state import StreamState, TimeSlice
 from .streams import STREAMS_BY_NAME, Part, Stream
 from .timeutil import format_rfc3339, format_v1, parse_datetime
 
@@ -85,6 +86,9 @@ def _read_part(client: Client, stream: Stream, part: Part, state: StreamState, s
                seen: set[Any] | None, warn: Warn) -> Iterator[Batch]:
     since = state.cursor_for(part.name) or start_date
     state.parts.setdefault(part.name, None)
+    if stream.until_param_of(part) and client.limiter.max_in_flight > 1:
+        yield from _read_sliced(client, stream, part, state, since, warn)
+        return
     tracker = _CursorTracker(stream, part, client)
     for records in _pages(client, stream, part, since, warn, state):
         if seen is not None:  # a listing whose parts overlap (a mail thread in two folders)
@@ -92,6 +96,35 @@ def _read_part(client: Client, stream: Stream, part: Part, state: StreamState, s
         state.advance(part.name, tracker.page(records))
         yield Batch(records, state.to_json())
     state.advance(part.name, tracker.held)
+
+
+def _read_sliced(client: Client, stream: Stream, part: Part, state: StreamState, since: datetime | None,
+                 warn: Warn) -> Iterator[Batch]:
+    """A part with a server-side time range: its first page as usual, the rest in time slices read side
+    by side (slices.py); a read that stopped mid-way resumes its slices from the state."""
+    cursor_of = _cursor_of(stream)
+    slices, density, first = state.slices.get(part.name), None, []
+    if not slices:
+        listing = _Listing(client, stream, part, stream.query(part), since, stream.since_param_of(part), warn)
+        pages = cursor_pages(client, part.path, _filtered(listing), limit=stream.page_size)
+        for page in pages:
+            records = _objects(stream, page.records, part, warn)
+            if since is not None:
+                kept = _since(stream, records, since)
+                if len(kept) < len(records):
+                    warn(f"GET {part.path}: the server ignored {listing.since_param} (it sent records older than "
+                         "the value sent); filtering on our side")
+                records = kept
+            state.advance(part.name, _max_cursor(stream, records))
+            yield Batch(records, state.to_json())
+            cut = first_cut(records, cursor_of, since) if page.next is not None else None
+            if cut is not None:  # more to read, and a time to cut at: the rest goes to the slices
+                slices, density, first = [TimeSlice(cut[0], None, None)], cut[1], records
+                break
+        if not slices:
+            return
+    reader = SlicedRead(client, stream, part, state, stream.query(part), cursor_of, Batch, warn)
+    yield from reader.run(slices, density, first)
 
 
 class _CursorTracker:

@@ -124,8 +124,9 @@ def plan(catalog: Any, states: dict[str, StateBlob], notes: list[str] | None = N
     if fallback and notes is not None:
         notes.append(f"Read in full refresh, having no cursor for incremental: {', '.join(fallback)}.")
     # Under a daily budget smaller than one pass, the same order every run would starve the last
-    # streams: those furthest behind go first (state.urgency).
-    return sorted(jobs, key=lambda job: urgency(job.saved))
+    # streams: those furthest behind go first (state.urgency); among equals, the entity lists (the long
+    # ones) before reference data and settings, so the longest reads start first.
+    return sorted(jobs, key=lambda job: (urgency(job.saved), not job.stream.incremental))
 
 
 class _Run:

@@ -50,7 +50,8 @@ def open_client(
     # config sets base_url explicitly.
     follow = not isinstance(creds, ApiToken) and not cfg.raw.get("base_url")
     return Client(cfg.base_url, auth, log=log, on_wait=on_wait, timeout=timeout, max_retries=max_retries,
-                  follow_api_domain=follow, max_token_share=cfg.max_token_share)
+                  follow_api_domain=follow, max_token_share=cfg.max_token_share,
+                  max_in_flight=cfg.max_in_flight)
 
 
 def request_timeout() -> float:

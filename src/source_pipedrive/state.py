@@ -11,6 +11,12 @@ A read of several parts (deals' live/archived/deleted, mail folders, goal kinds)
 resumes after its `done` parts; `done` is cleared when the stream completes. `complete` says whether
 the stream's last read finished, `last_complete` (the server's time) when one last did: under a tight
 daily budget the streams furthest behind are read first.
+
+A part read in time slices (slices.py) keeps, while it runs, `"slices": {"main": [{"lo", "stop", "hi",
+"at", "done"}, ...]}`: slice i covers update times in [lo, stop), asks the server for [lo, hi), and has
+delivered everything up to `at`. The part's cursor only ever covers the contiguous prefix of finished
+slices (plus the progress of the first unfinished one), so it is correct alone; the slices let a
+resumed read skip what later slices already delivered.
 """
 
 from __future__ import annotations
@@ -29,6 +35,23 @@ StateBlob = dict[str, Any]  # one stream's stream_state, in any shape we accept 
 
 
 @dataclass
+class TimeSlice:
+    """One time slice of a part: update times in [lo, stop), asked as [lo, hi) (hi None: no upper bound)."""
+
+    lo: datetime
+    stop: datetime | None
+    hi: datetime | None
+    at: datetime | None = None  # newest cursor delivered; a resumed slice starts there (inclusive)
+    done: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        def fmt(value: datetime | None) -> str | None:
+            return format_rfc3339(value) if value is not None else None
+
+        return {"lo": fmt(self.lo), "stop": fmt(self.stop), "hi": fmt(self.hi), "at": fmt(self.at), "done": self.done}
+
+
+@dataclass
 class StreamState:
     """Mutable while one stream is read; `to_json` is what goes into a STATE message."""
 
@@ -41,6 +64,7 @@ class StreamState:
     # read to its end, so the next incremental read starts near there (extract._server_order).
     tails: dict[str, int] = field(default_factory=dict)
     last_complete: str | None = None  # when the stream last completed (server time, RFC 3339)
+    slices: dict[str, list[TimeSlice]] = field(default_factory=dict)  # parts being read in time slices
 
     def finish(self, server_now: datetime | None) -> None:
         self.complete, self.done = True, set()
@@ -71,6 +95,8 @@ class StreamState:
                 out["tails"] = dict(sorted(self.tails.items()))
         if self.done:
             out["done"] = sorted(self.done)
+        if self.slices:
+            out["slices"] = {name: [s.to_json() for s in slices] for name, slices in sorted(self.slices.items())}
         return out
 
 
@@ -99,6 +125,7 @@ def initial_state(stream: Stream, incremental: bool, saved: StateBlob | None) ->
         if isinstance(tails, dict):  # a hint only: a bad value means reading from the start
             state.tails = {str(k): v for k, v in tails.items() if isinstance(v, int) and v >= 0}
         state.done = _done(stream, saved, incremental)
+        state.slices = _slices(stream, saved)
         return state
     if mode == "full_refresh" and not saved.get("complete"):
         parts = saved.get("parts") or {}
@@ -107,7 +134,36 @@ def initial_state(stream: Stream, incremental: bool, saved: StateBlob | None) ->
         for name, value in parts.items():
             state.parts[name] = _cursor_value(stream, value, name)
         state.done = _done(stream, saved, incremental)
+        state.slices = _slices(stream, saved)
     return state
+
+
+def _slices(stream: Stream, saved: StateBlob) -> dict[str, list[TimeSlice]]:
+    """The time slices of parts a previous read left mid-way; each part's list must tile its time range."""
+    raw = saved.get("slices") or {}
+    out: dict[str, list[TimeSlice]] = {}
+    bad = f"The state of stream '{stream.name}' has malformed 'slices'"
+    if not isinstance(raw, dict):
+        raise StateError(f"{bad}: expected an object of part name -> list. Reset the stream to start over.",
+                         stream=stream.name)
+    for part, items in raw.items():
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise StateError(f"{bad} for part '{part}'. Reset the stream to start over.", stream=stream.name)
+        slices = []
+        for item in items:
+            lo = _cursor_value(stream, item.get("lo"), "slice lo")
+            if lo is None or not isinstance(item.get("done", False), bool):
+                raise StateError(f"{bad}: a slice of part '{part}' has no 'lo' or a bad 'done'.", stream=stream.name)
+            slices.append(TimeSlice(lo, _cursor_value(stream, item.get("stop"), "slice stop"),
+                                    _cursor_value(stream, item.get("hi"), "slice hi"),
+                                    _cursor_value(stream, item.get("at"), "slice at"), bool(item.get("done"))))
+        slices.sort(key=lambda s: s.lo)
+        if any(a.stop != b.lo for a, b in zip(slices, slices[1:], strict=False)) or (slices and slices[-1].stop):
+            raise StateError(f"{bad}: the slices of part '{part}' do not tile its time range. "
+                             "Reset the stream to start over.", stream=stream.name)
+        if slices:
+            out[str(part)] = slices
+    return out
 
 
 def _done(stream: Stream, saved: StateBlob, incremental: bool) -> set[str]:

@@ -54,6 +54,10 @@ class Stream:
     cursor: str | None = "update_time"  # record field; None: full refresh only
     cursor_fallback: str | None = None  # record field standing in when the cursor is null (users: created)
     since_param: str | None = "updated_since"  # server-side filter; None: filter on our side
+    # The upper bound of the server-side filter (exclusive, [SPEC-v2] "earlier than this time"): with it, a
+    # large backfill is read in time slices in parallel (see slices.py). Only the v2 lists of deals,
+    # activities, persons and organizations define it.
+    until_param: str | None = None
     sort: Params = V2_SORT  # query pairs
     extra_parts: tuple[Part, ...] = ()
     # The stream listing this one's custom field definitions (deals: deal_fields); its row says the
@@ -98,6 +102,11 @@ class Stream:
 
     def since_param_of(self, part: Part) -> str | None:
         return self.since_param if part.filtered else None
+
+    def until_param_of(self, part: Part) -> str | None:
+        """The upper time bound of a part, where it can be read in time slices."""
+        ascending = self.sorted_by_cursor(part) and self.paging_of(part) is Paging.CURSOR
+        return self.until_param if part.filtered and ascending else None
 
     def sorted_by_cursor(self, part: Part) -> bool:
         """Whether the part's list comes sorted by the cursor, ascending."""
@@ -157,6 +166,7 @@ STREAMS: tuple[Stream, ...] = (
     Stream(
         "deals",
         "/api/v2/deals",
+        until_param="updated_until",
         field_list=DEAL_FIELDS,
         params=DEAL_PARAMS,
         extra_parts=(
@@ -181,10 +191,10 @@ STREAMS: tuple[Stream, ...] = (
             Part("archived", "/v1/leads/archived", filtered=False, paging=Paging.OFFSET, sort=NO_PARAMS, overlap=5),
         ),
     ),
-    Stream("activities", "/api/v2/activities", params=(("include_fields", "attendees"),)),
+    Stream("activities", "/api/v2/activities", until_param="updated_until", params=(("include_fields", "attendees"),)),
     listing("activity_fields", "/v1/activityFields"),  # takes no paging parameters ([SPEC-v1])
-    Stream("persons", "/api/v2/persons", field_list=PERSON_FIELDS),
-    Stream("organizations", "/api/v2/organizations", field_list=ORGANIZATION_FIELDS),
+    Stream("persons", "/api/v2/persons", until_param="updated_until", field_list=PERSON_FIELDS),
+    Stream("organizations", "/api/v2/organizations", until_param="updated_until", field_list=ORGANIZATION_FIELDS),
     Stream("products", "/api/v2/products", field_list=PRODUCT_FIELDS),
     # Pipelines and stages have no updated_since in v2: sorted by update_time, filtered on our side.
     Stream("pipelines", "/api/v2/pipelines", since_param=None),
@@ -195,7 +205,6 @@ STREAMS: tuple[Stream, ...] = (
            sort=NO_PARAMS, recents_item="user"),
     # The remaining v1-only entities. Notes filter by updated_since (newer spec, RFC 3339).
     Stream("notes", "/v1/notes", paging=Paging.KEYSET, sort=(("sort", "update_time ASC"),)),
-    # /v1/files takes sort (id, update_time) but no time filter, and limit <= 100 ([SPEC-v1]).
     # /v1/files takes sort (id, update_time) but no time filter, and limit <= 100 ([SPEC-v1]): an
     # incremental read asks newest first and stops at the cursor.
     Stream("files", "/v1/files", paging=Paging.OFFSET, since_param=None, sort=(("sort", "update_time ASC"),),

@@ -106,14 +106,18 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in parse_qsl(parts.query, keep_blank_values=True):
             query[k] = f"{query[k]},{v}" if k in query else v   # repeated params (deal_ids=1&deal_ids=2)
         key = stats_key(method, path)
-        fault = self._fault(app, key)
-        if fault == "answered":
-            return
-        applied = None if fault == "truncate" else fault   # a truncation only counts on a 200 body
-        if path == "/oauth/token":
-            self._oauth(app, method, key, body, applied)
-            return
-        self._api(app, method, path, query, key, fault, applied)
+        app.stats.begin()
+        try:
+            fault = self._fault(app, key)
+            if fault == "answered":
+                return
+            applied = None if fault == "truncate" else fault   # a truncation only counts on a 200 body
+            if path == "/oauth/token":
+                self._oauth(app, method, key, body, applied)
+                return
+            self._api(app, method, path, query, key, fault, applied)
+        finally:
+            app.stats.end()
 
     def _fault(self, app: App, key: str) -> str | None:
         """Draw this request's fault; a drop or a 5xx is answered here ("answered"), latency sleeps."""

@@ -29,6 +29,18 @@ class Stats:
             self.faults: Counter[str] = Counter({k: 0 for k in KINDS})
             # operation key -> name -> count: query parameters the operation does not define (ignored)
             self.ignored: dict[str, Counter[str]] = {}
+            self.peak_in_flight = 0  # the most API requests being served at once
+            self.in_flight = getattr(self, "in_flight", 0)
+
+    def begin(self) -> None:
+        """An API request arrived (its answer not sent yet): counts towards peak_in_flight."""
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def end(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def ignore(self, op_key: str, names: list[str]) -> None:
         with self._lock:
@@ -53,5 +65,5 @@ class Stats:
         with self._lock:
             return {"total_requests": self.total_requests, "total_tokens": self.total_tokens,
                     "requests": dict(self.requests), "tokens": dict(self.tokens), "status": dict(self.status),
-                    "blocks": self.blocks, "faults": dict(self.faults),
+                    "blocks": self.blocks, "faults": dict(self.faults), "peak_in_flight": self.peak_in_flight,
                     "ignored_params": {k: dict(v) for k, v in self.ignored.items()}}

@@ -119,6 +119,7 @@ class Client:
         rng: random.Random | None = None,
         follow_api_domain: bool = False,
         max_token_share: float | None = None,
+        max_in_flight: int | None = None,
     ):
         self.base_url = check_url(base_url)
         self.follow_api_domain = follow_api_domain
@@ -129,6 +130,8 @@ class Client:
         self._share_unknown_said = False
         self.auth = auth
         self.limiter = limiter if limiter is not None else RateLimiter()
+        if max_in_flight is not None:
+            self.limiter.max_in_flight = max_in_flight
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -177,7 +180,9 @@ class Client:
         try:
             sent = self.auth.headers()  # may refresh an OAuth token, which may name the api_domain
             url = self.api_base() + path
+            began = self._clock()
             resp = self._http.get(url, params=query, headers=sent)
+            self.limiter.note_latency(self._clock() - began)
         except (httpx.HTTPError, ServerError) as e:
             return self._no_reply(sent, e, url)
         finally:

@@ -63,10 +63,13 @@ class RateLimiter:
     `clock` and `sleep` are passed per call by the Client so tests can inject fake ones.
     """
 
-    def __init__(self, *, window: float = WINDOW, headroom: float = 0.1, limit: int | None = None):
+    def __init__(self, *, window: float = WINDOW, headroom: float = 0.05, limit: int | None = None,
+                 max_in_flight: int = 16):
         self.window = window
         self.headroom = headroom
         self.limit = limit  # learned from x-ratelimit-limit; None until the first response says
+        self.max_in_flight = max_in_flight  # the config's cap on requests awaiting an answer
+        self.latency: float | None = None  # moving average of answer times, seconds
         self._exhausted_reason = ""
         self.daily_remaining: int | None = None
         self.daily_limit: int | None = None
@@ -80,6 +83,7 @@ class RateLimiter:
         self._blocked_until = 0.0  # after an HTML 403 block page: refuse, do not send [RD-RATE]
         self._inflight = 0  # sent, answer not seen yet
         self._server_left: int | None = None  # x-ratelimit-remaining of the latest answer
+        self._shared_until = 0.0  # the server counted requests we did not send: cautious until then
         self._cancelled = False
 
     # -- sending ---------------------------------------------------------------------------------
@@ -100,13 +104,16 @@ class RateLimiter:
             with self._cond:
                 now = clock()
                 self._raise_if_stopped(now)
-                if (not self._learned and self._probe) or (
-                    self._server_left is not None and self._inflight >= max(1, self._server_left)
+                cautious = self._server_left is not None and (self._server_left <= 0 or now < self._shared_until)
+                if (not self._learned and self._probe) or self._inflight >= self.max_in_flight or (
+                    cautious and self._inflight >= max(1, self._server_left or 0)
                 ):
-                    # Never have more requests in flight than the server last said it would take:
-                    # the first answer tells us the limit, and after a 429 (remaining 0) one request
-                    # probes alone. Requests already under way when a 429 lands count as sending
-                    # through the cooldown, which is what gets a token blocked [RD-RATE].
+                    # The first answer tells us the limit. When the server last said its window was full
+                    # (a 429, remaining 0), or others spend this token too, never have more requests in
+                    # flight than the server said it would take: requests under way when a 429 lands
+                    # count as sending through the cooldown, which gets a token blocked [RD-RATE].
+                    # Alone on the token, our window count paces the sends, with at most max_in_flight
+                    # awaiting an answer (a full window's worth at 300 ms needs about seven).
                     self._cond.wait(0.05)
                     continue
                 wait, reason = self._wait_needed(now)
@@ -159,6 +166,19 @@ class RateLimiter:
         while self._sent and self._sent[0] <= now - self.window:
             self._sent.popleft()
 
+    def note_latency(self, seconds: float) -> None:
+        """An answer took `seconds`: the moving average steers how many requests are worth having in flight."""
+        with self._cond:
+            self.latency = seconds if self.latency is None else 0.8 * self.latency + 0.2 * seconds
+
+    def in_flight_target(self) -> int:
+        """How many requests in flight keep the burst window busy (Little's law: rate x latency, plus a
+        margin for jitter), within the cap. Unknown limit or latency: the cap."""
+        if self.limit is None or self.latency is None:
+            return self.max_in_flight
+        rate = self.allowed / self.window
+        return max(2, min(self.max_in_flight, math.ceil(rate * self.latency * 1.3) + 1))
+
     @property
     def allowed(self) -> int:
         """Requests we let ourselves send per window: the limit less a margin (at least one)."""
@@ -177,29 +197,15 @@ class RateLimiter:
         """
         with self._cond:
             self._inflight = max(0, self._inflight - 1)
+            if self._sent:
+                # The server counted this request when it arrived, somewhere between our send and now:
+                # its place in our window moves to now (the oldest entry goes; the count stays).
+                self._sent.popleft()
+                self._sent.append(now)
             if status == 429:
                 self._start_cooldown(_cooldown_seconds(headers or {}), now)
             if headers is not None:
-                limit = header_number(headers, "x-ratelimit-limit")
-                remaining = header_number(headers, "x-ratelimit-remaining")
-                reset = header_number(headers, "x-ratelimit-reset")
-                if limit is not None and limit > 0:
-                    self.limit = int(limit)
-                if remaining is not None:
-                    self._server_left = int(remaining)
-                if status == 429:
-                    pass  # the cooldown above governs; after it, one request probes alone
-                elif self.limit is not None and remaining is not None:
-                    # The server counts requests we did not send (another process on the same
-                    # token): let them occupy our window too, as if sent now (the safe side).
-                    self._prune(now)
-                    for _ in range(int(self.limit - remaining) - len(self._sent)):
-                        self._sent.append(now)
-                if remaining is not None and remaining <= 0 and status != 429:
-                    # The window is full on the server's side (maybe because of other clients):
-                    # wait for its announced reset. A reset of 0 means "under a second".
-                    hold = reset if reset is not None and reset > 0 else self.window / 2
-                    self._full_until = max(self._full_until, now + hold + SLACK)
+                self._learn_burst(headers, now, status)
                 daily = header_number(headers, "x-daily-ratelimit-token-remaining")
                 if daily is not None:
                     self.daily_remaining = int(daily)
@@ -210,6 +216,37 @@ class RateLimiter:
                 self._probe = False
                 self._learned = True
             self._cond.notify_all()
+
+    def _learn_burst(self, headers: Mapping[str, str], now: float, status: int | None) -> None:
+        """The burst window as the server counts it (x-ratelimit-limit, -remaining, -reset); lock held."""
+        limit = header_number(headers, "x-ratelimit-limit")
+        remaining = header_number(headers, "x-ratelimit-remaining")
+        reset = header_number(headers, "x-ratelimit-reset")
+        if limit is not None and limit > 0:
+            if self.limit is None:
+                # Cautious for the first windows: another client on this token shows only in the
+                # answers, and the requests under way when it does must not be many.
+                self._shared_until = now + 2 * self.window
+            self.limit = int(limit)
+        if remaining is None:
+            return
+        self._server_left = int(remaining)
+        if status == 429:
+            return  # the cooldown governs; after it, one request probes alone
+        if self.limit is not None:
+            # The server counts requests we did not send (another process on the same token): let
+            # them occupy our window too, as if sent now (the safe side), and be cautious a while.
+            self._prune(now)
+            others = int(self.limit - remaining) - len(self._sent)
+            for _ in range(others):
+                self._sent.append(now)
+            if others > 0:
+                self._shared_until = max(self._shared_until, now + 2 * self.window)
+        if remaining <= 0:
+            # The window is full on the server's side (maybe because of other clients): wait for its
+            # announced reset. A reset of 0 means "under a second".
+            hold = reset if reset is not None and reset > 0 else self.window / 2
+            self._full_until = max(self._full_until, now + hold + SLACK)
 
     def cooldown(self, seconds: float, now: float) -> float:
         """Nobody sends until `seconds` from now. Returns the wait still ahead."""
