@@ -40,7 +40,8 @@ from .streams import STREAMS_BY_NAME, Stream
 FATAL = (AuthError, RateLimitExhausted, BlockedError)
 # Below this many daily tokens left, streams are read one at a time (about ten list pages).
 TIGHT_TOKENS = 300
-QUEUE_PAGES_PER_WORKER = 2
+# Pages read and not yet handed to the consumer: enough to keep it busy, few enough for flat memory.
+QUEUE_PAGES = 2
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,7 @@ def plan(catalog: Any, states: dict[str, StateBlob], notes: list[str] | None = N
 class _Run:
     def __init__(self, cfg: Config, jobs: list[Job]):
         self.cfg, self.jobs = cfg, jobs
-        self.out: queue.Queue[Sequence[Message | Event]] = queue.Queue(
-            maxsize=max(4, cfg.num_workers * QUEUE_PAGES_PER_WORKER))
+        self.out: queue.Queue[Sequence[Message | Event]] = queue.Queue(maxsize=QUEUE_PAGES)
         self.todo: queue.Queue[tuple[Job, StreamState]] = queue.Queue()
         self.stop = threading.Event()
         self.abandoned = threading.Event()

@@ -10,7 +10,8 @@ update_time, no bound), is one open slice. Whenever a thread is idle and fewer s
 limiter wants requests in flight, the running slice with the most pages left (estimated from the records
 per second it, or the first page, has shown) is cut at the middle of what it has left: the new slice asks
 for [middle, its bound), the running one stops at the middle on our side (its query keeps its bound, so at
-most one page is partly read twice). A slice with fewer than SPLIT_MIN_PAGES pages left is not cut.
+most one page is partly read twice). A slice with fewer than SPLIT_MIN_PAGES pages left is not cut:
+each cut costs about one page.
 
 The part's cursor only covers the contiguous prefix of finished slices plus the progress of the first
 unfinished one (state.TimeSlice), so a crash at any moment loses nothing, and the slices saved in the
@@ -37,7 +38,7 @@ from .timeutil import format_rfc3339
 if TYPE_CHECKING:
     from .extract import Batch
 
-SPLIT_MIN_PAGES = 4
+SPLIT_MIN_PAGES = 6
 CursorOf = Callable[[JsonObject], "datetime | None"]
 Warn = Callable[[str], None]
 
@@ -122,7 +123,7 @@ class SlicedRead:
         self.query, self.cursor_of, self.make_batch, self.warn = query, cursor_of, make_batch, warn
         self.since_param = stream.since_param_of(part) or ""
         self.until_param = stream.until_param_of(part) or ""
-        self.out: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=8)
+        self.out: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=1)
         self.stop = threading.Event()  # every thread ends after its page
         self.abandoned = threading.Event()  # the consumer stopped reading: nothing more is handed over
 
@@ -205,6 +206,7 @@ class SlicedRead:
                 self.plan.lock.notify_all()
             if ended:
                 return
+            del page, kept  # not held while the next page is fetched
 
     def _keep(self, s: TimeSlice, records: list[JsonObject], start: datetime) -> tuple[list[JsonObject], bool]:
         """The records of the page inside the slice; whether the slice has reached its stop."""

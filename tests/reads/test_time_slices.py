@@ -2,7 +2,8 @@
 page does, its state resumes after a kill at any point without starting over, and max_in_flight holds.
 
 The sandbox caps pages at 20 records (option limit_cap) so the small company's lists have dozens of pages,
-and answers after a delay, so requests overlap and slices are worth cutting.
+and answers after a delay under a burst limit too high to bind, so the limiter wants several requests in
+flight and slices are worth cutting.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ SLICED = ["deals", "activities", "persons", "organizations"]
 def sliced_sandbox():
     from pipedrive_sandbox import Sandbox
 
-    with Sandbox(scale="small", seed=2, latency_ms=20, options={"limit_cap": 20}) as sb:
+    with Sandbox(scale="small", seed=2, latency_ms=50, burst=200, options={"limit_cap": 20}) as sb:
         yield sb
 
 
@@ -71,7 +72,9 @@ def test_an_incremental_read_after_changes_finds_them_whatever_slice_they_moved_
 
 
 def test_requests_in_flight_never_exceed_max_in_flight(cli, make_sandbox):
-    sb = make_sandbox(seed=2, latency_ms=60, options={"limit_cap": 20})
+    # A burst limit so high it never binds, with latency: the limiter's target (rate x latency) is above
+    # both caps tried, so only the cap can hold the requests in flight down.
+    sb = make_sandbox(seed=2, latency_ms=150, burst=200, options={"limit_cap": 20})
     run = cli("read", config_for(sb, max_in_flight=3, num_workers=4), catalog_for(SLICED))
     assert run.code == 0
     peak = sb.stats()["peak_in_flight"]

@@ -91,6 +91,7 @@ def cursor_pages(
         yield Page(_records(body, path), nxt, body)
         if nxt is None:
             return
+        del body, extra  # not held while the next page is fetched: memory stays at the pages in use
         cursor = nxt
 
 

@@ -26,6 +26,9 @@ WINDOW = 2.0  # [RD-RATE]: "burst limit per token in a rolling 2-second window"
 SLACK = 0.05
 
 
+# Requests kept in flight for a server that announces no burst limit.
+UNKNOWN_LIMIT_IN_FLIGHT = 2
+
 # Waits are slept in slices this long, so cancel() takes effect promptly even mid-cooldown.
 SLICE = 0.25
 
@@ -173,8 +176,11 @@ class RateLimiter:
 
     def in_flight_target(self) -> int:
         """How many requests in flight keep the burst window busy (Little's law: rate x latency, plus a
-        margin for jitter), within the cap. Unknown limit or latency: the cap."""
-        if self.limit is None or self.latency is None:
+        margin for jitter), within the cap. A server that announces no limit (Pipedrive always does,
+        [RD-RATE]) gets a few: more would only hold pages in memory."""
+        if self.limit is None:
+            return min(self.max_in_flight, UNKNOWN_LIMIT_IN_FLIGHT)
+        if self.latency is None:
             return self.max_in_flight
         rate = self.allowed / self.window
         return max(2, min(self.max_in_flight, math.ceil(rate * self.latency * 1.3) + 1))
