@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from .errors import ConfigError
 from .http.auth import TOKEN_URL
 from .http.urls import is_loopback
+from .streams import STREAMS
 from .timeutil import parse_datetime
 
 DEFAULT_BASE_URL = "https://api.pipedrive.com"
@@ -18,6 +19,10 @@ OAUTH_TOKEN_URL = TOKEN_URL  # Pipedrive's OAuth token endpoint [RD-OAUTH]
 DEFAULT_WORKERS = 3
 MAX_WORKERS = 8
 LEGACY_FIELD = "Accepted for configs written for Airbyte's Pipedrive connector; migrated to {}."
+
+
+# Child streams `sync` reads only when named (one request per parent record): Stream.optional.
+OPTIONAL_STREAMS: tuple[str, ...] = tuple(s.name for s in STREAMS if s.optional)
 
 
 def _secret(title: str, order: int) -> dict[str, Any]:
@@ -153,6 +158,18 @@ SPEC: dict[str, Any] = {
                 "examples": [0.5],
                 "order": 4,
             },
+            "child_streams": {
+                "title": "Per-record child streams for sync",
+                "description": "For `source-pipedrive sync` only: the child streams that cost one request per "
+                "parent record (deal_flow, deal_participants, the followers and changelogs...) that it reads "
+                "without being named in --streams. An incremental sync reads them only for the parents changed "
+                "since the last one. In Airbyte, select streams in the catalog instead.",
+                "type": "array",
+                "items": {"type": "string", "enum": list(OPTIONAL_STREAMS)},
+                "uniqueItems": True,
+                "examples": [["deal_participants", "deal_followers"]],
+                "order": 5,
+            },
         },
     },
     "advanced_auth": {
@@ -212,6 +229,7 @@ class Config:
     raw: Mapping[str, Any]  # the migrated config, for CONTROL messages; holds secrets, never log it
     migrated: bool = False  # written for Airbyte's connector: `read` hands the new shape to the platform
     max_token_share: float | None = None  # max_daily_token_share
+    child_streams: tuple[str, ...] = ()  # opt-in child streams `sync` reads by default
 
 
 def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
@@ -227,7 +245,23 @@ def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise ConfigError(f"Config field 'num_workers' must be an integer from 1 to {MAX_WORKERS}.")
     share = _parse_share(raw.get("max_daily_token_share"))
-    return Config(credentials, base_url, start_date, workers, raw, migrated=raw != original, max_token_share=share)
+    children = _parse_child_streams(raw.get("child_streams"))
+    return Config(credentials, base_url, start_date, workers, raw, migrated=raw != original, max_token_share=share,
+                  child_streams=children)
+
+
+def _parse_child_streams(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("Config field 'child_streams' must be a list of stream names, e.g. [\"deal_flow\"].")
+    unknown = [v for v in value if v not in OPTIONAL_STREAMS]
+    if unknown:
+        raise ConfigError(
+            f"Config field 'child_streams' names {', '.join(repr(v[:60]) for v in unknown[:5])}, not a per-record "
+            f"child stream; these are: {', '.join(OPTIONAL_STREAMS)} (other streams are always synced)."
+        )
+    return tuple(dict.fromkeys(value))
 
 
 def _parse_share(value: Any) -> float | None:

@@ -6,7 +6,8 @@
     ├── CatalogError                 config_error: unknown stream, unsupported sync mode
     ├── StateError                   config_error: state we cannot read
     ├── StreamError                  one stream fails, the others go on (INCOMPLETE)
-    │   └── ScopeError               403 "Scope and URL mismatch": the token may not read it
+    │   ├── ScopeError               403 "Scope and URL mismatch": the token may not read it
+    │   └── NotFound                 404: for a child stream, a parent deleted since it was listed
     ├── TransientError               transient_error: worth retrying the whole sync later
     │   ├── RateLimitExhausted       the company's daily token budget is spent
     │   ├── BlockedError             Pipedrive's edge answered with its HTML 403 block page
@@ -55,6 +56,10 @@ class StreamError(SourceError):
 
 class ScopeError(StreamError):
     failure_type = "config_error"
+
+
+class NotFound(StreamError):
+    """HTTP 404: an error for a list, but for one parent's children the parent went away mid-read."""
 
 
 class TransientError(SourceError):
