@@ -339,3 +339,91 @@ def v1_time(dt: datetime) -> str:
 
 def streams(sb: Any) -> dict[str, dict]:
     return sb.truth()["streams"]
+
+
+# ---- child streams (issue 12) --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Child:
+    """A child stream as the sandbox serves it: its endpoint, its parent's truth stream and how a record
+    turns into the key truth()["streams"][name] lists (docs/sandbox.md, "Child streams")."""
+
+    name: str
+    path: str  # "{id}" is the parent's id; batched endpoints take `batch` ids in `param`
+    parent: str
+    key: Any  # (parent id, record) -> key
+    param: str | None = None
+    batch: int = 1
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def op(self) -> Operation:
+        return operation(op_key(self.path))
+
+
+def _id(pid: Any, r: dict) -> Any:
+    return r["id"]
+
+
+def _follower(pid: Any, r: dict) -> Any:
+    return [int(pid), r["user_id"]]
+
+
+def _change(pid: Any, r: dict) -> Any:
+    return [int(pid), r["field_key"], r["time"]]
+
+
+CHILDREN = [
+    Child("deal_products", "/api/v2/deals/products", "deals", _id, param="deal_ids", batch=100),
+    Child("deal_installments", "/api/v2/deals/installments", "deals", _id, param="deal_ids", batch=100),
+    Child("deal_participants", "/v1/deals/{id}/participants", "deals", _id),
+    Child("deal_flow", "/v1/deals/{id}/flow", "deals", lambda pid, r: [r["object"], r["data"]["id"]],
+          params={"all_changes": "1"}),
+    Child("deal_changelog", "/v1/deals/{id}/changelog", "deals", _change),
+    Child("person_changelog", "/v1/persons/{id}/changelog", "persons", _change),
+    Child("organization_changelog", "/v1/organizations/{id}/changelog", "organizations", _change),
+    Child("deal_followers", "/api/v2/deals/{id}/followers", "deals", _follower),
+    Child("person_followers", "/api/v2/persons/{id}/followers", "persons", _follower),
+    Child("organization_followers", "/api/v2/organizations/{id}/followers", "organizations", _follower),
+    Child("product_followers", "/api/v2/products/{id}/followers", "products", _follower),
+    Child("user_followers", "/api/v2/users/{id}/followers", "users", _follower),
+    Child("mail_messages", "/v1/mailbox/mailThreads/{id}/mailMessages", "mail_threads", _id),
+    Child("product_variations", "/api/v2/products/{id}/variations", "products", _id),
+    Child("deal_discounts", "/api/v2/deals/{id}/discounts", "deals", _id),
+    Child("note_comments", "/v1/notes/{id}/comments", "notes", lambda pid, r: r["uuid"]),
+    Child("organization_relationships", "/v1/organizationRelationships", "organizations", _id, param="org_id"),
+    Child("permission_set_assignments", "/v1/permissionSets/{id}/assignments", "permission_sets",
+          lambda pid, r: [r["permission_set_id"], r["user_id"]]),
+    Child("role_assignments", "/v1/roles/{id}/assignments", "roles", lambda pid, r: [r["role_id"], r["user_id"]]),
+]
+CHILDREN_BY_NAME = {c.name: c for c in CHILDREN}
+
+
+def visible_parents(truth: dict[str, dict], child: Child) -> list[Any]:
+    """The parents a connector can read: live ones, and archived deals (their children stay)."""
+    s = truth[child.parent]
+    return list(s["live"]) + (list(s["archived"]) if child.parent == "deals" else [])
+
+
+def child_records(c: httpx.Client, child: Child, pid: Any) -> list[dict]:
+    """Every record of one parent's child list, paged as the operation's facts say."""
+    if child.param:  # a query parameter carries the parent id (org_id), one at a time here
+        return walk(c, Endpoint(child.path, params={child.param: str(pid), **child.params}))
+    return walk(c, Endpoint(child.path.replace("{id}", str(pid)), spec=child.path, params=child.params))
+
+
+def walk_children(c: httpx.Client, child: Child, parents: list[Any]) -> dict[str, list[Any]]:
+    """A naive full read of a child stream: every parent's children (batched endpoints `batch` ids a call),
+    as truth's by_parent: parent id -> keys, parents without children left out."""
+    out: dict[str, list[Any]] = {}
+    if child.batch > 1:
+        for k in range(0, len(parents), child.batch):
+            chunk = parents[k:k + child.batch]
+            params = {str(child.param): ",".join(map(str, chunk)), "sort_by": "deal_id", **child.params}
+            for r in walk(c, Endpoint(child.path, params=params)):
+                out.setdefault(str(r["deal_id"]), []).append(child.key(r["deal_id"], r))
+        return {str(p): out[str(p)] for p in parents if str(p) in out}
+    for pid in parents:
+        keys = [child.key(pid, r) for r in child_records(c, child, pid)]
+        if keys:
+            out[str(pid)] = keys
+    return out

@@ -42,15 +42,15 @@ def uuid_number(text: str) -> int:
     return int(text[-12:], 16)
 
 
-def _distinct_users(g: Gen, salt: int, row: int, count: int, exclude: int = 0) -> list[int]:
-    """`count` different user ids (never `exclude`), drawn from the seed."""
-    n_users = g.sizes["users"]
-    r = rng(g.seed, salt, row)
+def _distinct_users(h: int, n_users: int, count: int, exclude: int = 0) -> list[int]:
+    """`count` different user ids (never `exclude`) from one hash: 12 bits a draw, the next free id on a clash
+    (one hash, no generator: the truth of a large sandbox walks every parent)."""
     out: list[int] = []
-    while len(out) < min(count, n_users - (1 if exclude else 0)):
-        u = 1 + r.bits() % n_users
-        if u != exclude and u not in out:
-            out.append(u)
+    for k in range(min(count, n_users - (1 if exclude else 0))):
+        u = 1 + ((h >> (12 * k)) & 0xFFF) % n_users
+        while u == exclude or u in out:
+            u = u % n_users + 1
+        out.append(u)
     return out
 
 
@@ -67,7 +67,7 @@ class Kind:
 
     name = ""
     parent = ""                       # the parent table
-    parent_field: str | None = None   # the record key that holds the parent id (control input accepts it)
+    parent_field: str | None = None   # control input naming the parent id (besides parent_id), as records name it
     key_field: str | None = "id"      # the record's own id; None: the key is a list of identifying fields
     mutable = True                    # created / updated / deleted through the control interface
     editable: tuple[str, ...] = ()    # fields a control update may change
@@ -81,6 +81,10 @@ class Kind:
 
     def plan_key(self, g: Gen, pid: int, p: Plan) -> ChildKey:
         return p[0]
+
+    def plan_keys(self, g: Gen, pid: int, a: int, u: int) -> list[ChildKey]:
+        """The keys of parent row `pid`'s generated children (what the truth lists; kinds make it cheap)."""
+        return [self.plan_key(g, pid, p) for p in self.plan(g, pid, a, u)]
 
     def key(self, pid: int, rec: Record) -> ChildKey:
         return rec[self.key_field] if self.key_field else [pid]
@@ -113,6 +117,9 @@ class DealProducts(Kind):
 
     def plan(self, g: Gen, row: int, a: int, u: int) -> list[Plan]:
         return [(row * SPACING + k,) for k in range(deal_hash(row) % 4)]
+
+    def plan_keys(self, g: Gen, pid: int, a: int, u: int) -> list[ChildKey]:
+        return [pid * SPACING + k for k in range(deal_hash(pid) % 4)]
 
     def fill(self, g: Gen, row: int, parent: Record, plan: list[Plan]) -> list[Record]:
         out = []
@@ -186,6 +193,9 @@ class DealParticipants(Kind):
     def plan(self, g: Gen, row: int, a: int, u: int) -> list[Plan]:
         return [(row * SPACING + k,) for k in range((deal_hash(row) >> 20) % 3)]
 
+    def plan_keys(self, g: Gen, pid: int, a: int, u: int) -> list[ChildKey]:
+        return [pid * SPACING + k for k in range((deal_hash(pid) >> 20) % 3)]
+
     def fill(self, g: Gen, row: int, parent: Record, plan: list[Plan]) -> list[Record]:
         r = rng(g.seed, 4244, row)
         out = []
@@ -211,19 +221,22 @@ class Followers(Kind):
     key_field = None
     refs = {"user_id": "users"}
 
-    def __init__(self, name: str, parent: str, salt: int) -> None:
-        self.name, self.parent, self.salt = name, parent, salt
+    def __init__(self, name: str, parent: str, salt: int, parent_field: str | None) -> None:
+        self.name, self.parent, self.salt, self.parent_field = name, parent, salt, parent_field
 
-    def _count(self, g: Gen, row: int) -> int:
-        if self.parent == "deals":
-            return 1 + (deal_hash(row) >> 16) % 3
+    def _users(self, g: Gen, row: int) -> list[int]:
         h = mix(g.seed, self.salt, row)
-        return h % 3 if self.parent == "users" else 1 + h % 3
+        if self.parent == "deals":
+            count = 1 + (deal_hash(row) >> 16) % 3
+        else:
+            count = h % 3 if self.parent == "users" else 1 + h % 3
+        return _distinct_users(h >> 4, g.sizes["users"], count, exclude=row if self.parent == "users" else 0)
 
     def plan(self, g: Gen, row: int, a: int, u: int) -> list[Plan]:
-        own = row if self.parent == "users" else 0
-        users = _distinct_users(g, self.salt, row, self._count(g, row), exclude=own)
-        return [(row * SPACING + k, user, a + k * 60) for k, user in enumerate(users)]
+        return [(row * SPACING + k, user, a + k * 60) for k, user in enumerate(self._users(g, row))]
+
+    def plan_keys(self, g: Gen, pid: int, a: int, u: int) -> list[ChildKey]:
+        return [[pid, user] for user in self._users(g, pid)]
 
     def fill(self, g: Gen, row: int, parent: Record, plan: list[Plan]) -> list[Record]:
         return [{"_n": n, "user_id": user, "add_time": t} for n, user, t in plan]
@@ -306,12 +319,14 @@ class Changelog(Kind):
 
     def __init__(self, name: str, parent: str, salt: int) -> None:
         self.name, self.parent, self.salt = name, parent, salt
+        self._keys: dict[int, tuple[str, ...]] = {}     # seed -> field keys by index
 
     def field_key(self, g: Gen, idx: int) -> str:
-        f = _LOGGED[self.parent][idx]
-        if f != "CF":
-            return f
-        return next(x.key for x in g.cf[_CF_KIND[self.parent]] if x.type == "varchar")
+        keys = self._keys.get(g.seed)
+        if keys is None:
+            cf = next(x.key for x in g.cf[_CF_KIND[self.parent]] if x.type == "varchar")
+            keys = self._keys[g.seed] = tuple(cf if f == "CF" else f for f in _LOGGED[self.parent])
+        return keys[idx]
 
     def plan(self, g: Gen, row: int, a: int, u: int) -> list[Plan]:
         if u <= a:
@@ -496,8 +511,8 @@ KINDS: tuple[Kind, ...] = (
     DealProducts(), DealInstallments(), DealParticipants(),
     Changelog("deal_changelog", "deals", 910), Changelog("person_changelog", "persons", 911),
     Changelog("organization_changelog", "organizations", 912),
-    Followers("deal_followers", "deals", 920), Followers("person_followers", "persons", 921),
-    Followers("organization_followers", "organizations", 922), Followers("product_followers", "products", 923),
-    Followers("user_followers", "users", 924),
+    Followers("deal_followers", "deals", 920, "deal_id"), Followers("person_followers", "persons", 921, "person_id"),
+    Followers("organization_followers", "organizations", 922, "org_id"),
+    Followers("product_followers", "products", 923, "product_id"), Followers("user_followers", "users", 924, None),
     MailMessages(), ProductVariations(), DealDiscounts(), NoteComments(),
 )

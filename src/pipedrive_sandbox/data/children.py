@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .child_records import KINDS, SPACING, Changelog, ChildKey, Kind, uuid_number, value_text
-from .record import ARCHIVED, DELETED, LIVE, Record
+from .generator import Gen
+from .record import DELETED, Record
 from .relations import Assignments, OrgRelationships
 from .table import Table
 from .v1_records import TOKEN_USER
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 Parents = list[tuple[str, int]]     # (parent table, row) of the records a child change concerns
+PlanKeys = Callable[[Gen, int, int, int], list[ChildKey]]     # (gen, parent row, add, update) -> keys
 # Parent tables whose records show "changelog" entries on update [SPEC-v1]
 LOGGED = {"deals": "deal_changelog", "persons": "person_changelog", "organizations": "organization_changelog"}
 
@@ -86,8 +88,8 @@ class ChildTable:
             return [self.kind.key(row, r) for r in got]
         if row > self.initial:
             return []
-        t, g = self.table(), self.store.gen
-        return [self.kind.plan_key(g, row, p) for p in self.kind.plan(g, row, t.add[row], t.upd[row])]
+        t = self.table()
+        return self.kind.plan_keys(self.store.gen, row, t.add[row], t.upd[row])
 
     def parent(self, ext: object) -> int:
         """The row of a parent the API shows (archived deals included); ParentGone otherwise."""
@@ -101,13 +103,27 @@ class ChildTable:
         return i
 
     def truth(self, now: int) -> dict[str, Any]:
-        t = self.table()
+        return self.walk(self.kind.key, self.kind.plan_keys)
+
+    def walk(self, key: Callable[[int, Record], ChildKey], plan_keys: PlanKeys) -> dict[str, Any]:
+        """The truth: children of the parents the API lists (live and archived; deleted ones are out whatever
+        their age), keyed by `key` (stored children) or `plan_keys` (generated ones).
+
+        The hot loop of a large sandbox's truth (a million parent visits), so it reads the arrays directly."""
+        t, g = self.table(), self.store.gen
+        state, add, upd, stored = t.state, t.add, t.upd, self.stored
+        mine = self.kind.parent == "mail_threads"
         by_parent: dict[str, list[ChildKey]] = {}
         for i in range(1, t.n + 1):
-            if shown(self.store, self.kind.parent, t, i, now) in (LIVE, ARCHIVED):
-                keys = self.keys(i)
-                if keys:
-                    by_parent[str(i)] = keys
+            if state[i] == DELETED or mine and t.get(i)["user_id"] != TOKEN_USER:
+                continue
+            got = stored.get(i)
+            if got is not None:
+                keys = [key(i, r) for r in got]
+            else:
+                keys = plan_keys(g, i, add[i], upd[i]) if i <= self.initial else []
+            if keys:
+                by_parent[str(i)] = keys
         return truth_entry(by_parent)
 
     # ---- mutations (the store holds its lock) ------------------------------------------------------
@@ -191,16 +207,11 @@ class FlowView:
         self.log = log
 
     def truth(self, now: int) -> dict[str, Any]:
-        base = self.log.truth(now)["by_parent"]
-        by_parent: dict[str, list[ChildKey]] = {}
-        t, g = self.log.table(), self.log.store.gen
-        for pid in base:
-            row = int(pid)
-            if row in self.log.stored or row > self.log.initial:
-                by_parent[pid] = [["dealChange", r["_n"]] for r in self.log.of(row)]
-            else:
-                by_parent[pid] = [["dealChange", p[0]] for p in self.log.kind.plan(g, row, t.add[row], t.upd[row])]
-        return truth_entry(by_parent)
+        plan = self.log.kind.plan
+
+        def plan_keys(g: Gen, pid: int, a: int, u: int) -> list[ChildKey]:
+            return [["dealChange", p[0]] for p in plan(g, pid, a, u)]
+        return self.log.walk(lambda pid, rec: ["dealChange", rec["_n"]], plan_keys)
 
 
 class Children:
