@@ -21,7 +21,7 @@ from tests.kit.sandbox import (
     walk_children,
 )
 
-LEAD_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"  # [SPEC-v1] note comments' example
+LEAD_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"  # [SPEC-v1] comments' and mail messages' examples
 
 
 def _normal(by_parent: dict) -> dict:
@@ -130,6 +130,7 @@ def test_v1_deal_sub_resources_still_in_the_spec_are_served(sandbox, path: str) 
     ("/v1/deals/14/changelog", ("time",), V1_TIME),  # the spec's example: "2024-02-12 09:14:35"
     ("/v1/deals/14/flow", ("timestamp",), V1_TIME),
     ("/v1/notes/5/comments", ("add_time", "update_time"), LEAD_TIME),
+    ("/v1/mailbox/mailThreads/1/mailMessages", ("message_time", "add_time", "update_time"), LEAD_TIME),
     ("/v1/organizationRelationships", ("add_time", "update_time"), V1_TIME),
 ])
 def test_times_have_the_formats_of_the_spec_examples(sandbox, path: str, fields: tuple, pattern) -> None:

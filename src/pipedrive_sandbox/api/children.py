@@ -49,8 +49,13 @@ def _changelog(store: Store, row: int, rec: Record) -> dict[str, Any]:
     return _times(rec, ("time",), v1_dt)
 
 
+def _ms(ts: int | None) -> str | None:
+    return None if ts is None else lead_dt(ts * 1000)
+
+
 def _mail_message(store: Store, row: int, rec: Record) -> dict[str, Any]:
-    return _times(rec, ("message_time", "add_time", "update_time"), v1_dt)
+    """Times in ISO 8601 with milliseconds, as the spec's example ("2019-08-07T21:34:35.000Z") [SPEC-v1]."""
+    return _times(rec, ("message_time", "add_time", "update_time"), _ms)
 
 
 def _discount(store: Store, row: int, rec: Record) -> dict[str, Any]:
