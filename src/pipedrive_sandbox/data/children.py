@@ -224,8 +224,9 @@ class Children:
         self.relations = OrgRelationships(store)
         self.assignments = {"permission_set_assignments": Assignments(store, "permission_sets"),
                             "role_assignments": Assignments(store, "roles")}
+        # each stream's truth, kept until something it depends on changes (not the clock: deleted parents
+        # are out of the truth whatever the age of their delete); assignments are views, never kept
         self._truth: dict[str, dict[str, Any]] = {}
-        self._truth_at: tuple[int, int] = (-1, -1)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -242,16 +243,28 @@ class Children:
 
     # ---- what the store calls around its own mutations ---------------------------------------------
     def freeze_parent(self, entity: str, row: int) -> None:
-        """Before a parent changes: store its generated children, which depend on its unchanged record."""
-        for t in self.tables.values():
+        """Before a parent changes: store its generated children, which depend on its unchanged record, and
+        forget the truth of every stream the change may touch."""
+        for name, t in self.tables.items():
             if t.kind.parent == entity:
                 t.freeze(row)
+                self._truth.pop(name, None)
+        if entity == "deals":
+            self._truth.pop("deal_flow", None)
+        if entity == "organizations":
+            self._truth.pop("organization_relationships", None)
+
+    def _changed(self, name: str) -> None:
+        self._truth.pop(name, None)
+        if name == "deal_changelog":
+            self._truth.pop("deal_flow", None)
 
     def log_changes(self, entity: str, row: int, before: Record, after: Record, now: int) -> None:
         """An update of a deal, person or organization appends a changelog entry per changed field."""
         log = self.tables.get(LOGGED.get(entity, ""))
         if log is None:
             return
+        self._changed(log.kind.name)
         keys = [k for k in after if k[0] != "_" and k not in ("update_time", "add_time", "id")]
         changed = [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
         cf_before, cf_after = before.get("_cf") or {}, after.get("_cf") or {}
@@ -272,22 +285,22 @@ class Children:
     # ---- control interface ---------------------------------------------------------------------------
     def create(self, name: str, fields: dict[str, Any], now: int) -> tuple[str, Parents]:
         out: tuple[str, Parents] = self._source(name).create(fields, now)
+        self._changed(name)
         return out
 
     def update(self, name: str, cid: str, fields: dict[str, Any], now: int) -> tuple[str, Parents]:
         out: tuple[str, Parents] = self._source(name).update(cid, fields, now)
+        self._changed(name)
         return out
 
     def delete(self, name: str, cid: str) -> Parents:
         out: Parents = self._source(name).delete(cid)
+        self._changed(name)
         return out
 
     # ---- ground truth ----------------------------------------------------------------------------------
     def truth(self, names: Iterable[str], now: int) -> dict[str, dict[str, Any]]:
-        """The truth of the named child streams, cached until the data or the clock moves."""
-        at = (self.store.version, now)
-        if at != self._truth_at:
-            self._truth, self._truth_at = {}, at
+        """The truth of the named child streams (kept per stream until its data changes)."""
         makers: dict[str, Callable[[int], dict[str, Any]]] = {
             "deal_flow": self.flow.truth, "organization_relationships": self.relations.truth,
             **{n: t.truth for n, t in self.tables.items()}, **{n: a.truth for n, a in self.assignments.items()}}
@@ -295,7 +308,9 @@ class Children:
         for name in names:
             got = self._truth.get(name)
             if got is None:
-                got = self._truth[name] = makers[name](now)
+                got = makers[name](now)
+                if name not in self.assignments:
+                    self._truth[name] = got
             out[name] = got
         return out
 
