@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import orjson
 
-from .errors import NotFound
+from .errors import StreamError
 from .events import ParentsRead
 from .extract import PAGERS, Batch, Warn, _cursor_of, _Listing, _objects, read_stream
 from .http import Client
@@ -29,6 +29,7 @@ from .http.usage import token_cost
 from .http.wire import JsonObject
 from .state import StreamState, initial_state
 from .streams import IN_PATH, STREAMS, STREAMS_BY_NAME, Parent, Part, Stream
+from .timeutil import parse_datetime
 
 # Parents of a per-record child per group (and so per ParentsRead and STATE): a resumed read repeats
 # at most this many requests, and a full read of 10,000 deals emits 1,000 states, not 10,000.
@@ -56,8 +57,10 @@ def read_children(client: Client, stream: Stream, state: StreamState, start_date
         yield _group(client, stream, walk, walk.take(size), warn)
         if should_stop():
             return
-    state.parent = walk.committed
     state.finish(client.server_now())
+    state.parent = walk.committed
+    if state.incremental:
+        state.parents_done, state.done_since = walk.edge()
     yield Batch([], state.to_json())
 
 
@@ -78,7 +81,12 @@ class _Page:
 
 class _Walk:
     """Where a child read stands in its parents' listing: the parent pages not yet fully delivered,
-    the parents queued for requests, and what a resumed read may skip."""
+    the parents queued for requests, and what a resumed read may skip.
+
+    `done` holds the parents delivered since the committed parent state, all of them read after
+    `since` (the server's time when the first of them was taken). A resumed read skips those whose
+    cursor is still before `since`: they have not changed since they were read.
+    """
 
     def __init__(self, stream: Stream, state: StreamState, client: Client) -> None:
         self.stream, self.state, self.client = stream, state, client
@@ -87,14 +95,19 @@ class _Walk:
         parents = STREAMS_BY_NAME[parent.stream]
         self.cursor_of = _cursor_of(parents)
         self.cursor_field = parents.cursor
+        # In API v2, is_deleted marks a deleted record (deals with status=deleted, [RD-V2MIG]): it has no
+        # children any more. A v1 user's is_deleted means deactivated: still followed, still read.
+        self.v2 = parents.api_version == "v2"
         self.committed: JsonObject | None = state.parent
-        # Parents a previous, interrupted read delivered after `done_since`: skipped if unchanged since.
-        self.resumed = set(state.parents_done) if state.done_since is not None else set()
+        self.resumed, self.resumed_since = set(state.parents_done), state.done_since
         self.done: dict[Any, None] = dict.fromkeys(state.parents_done)
         self.since = state.done_since
         self.pages: deque[_Page] = deque()
         self.pending: list[Any] = []
         self.stamps: dict[Any, Any] = {}  # parent id -> its cursor value as listed (Parent.stamp)
+        self.cursors: dict[Any, datetime | None] = {}
+        self.part_of: dict[Any, str] = {}  # parent id -> the parent part it was listed in
+        self.read_after: dict[Any, datetime | None] = {}  # parent id -> an instant before its children were read
 
     def add(self, batch: Batch) -> list[Any]:
         """Queue the parents of one listed page; returns the deleted ones (announced without a request)."""
@@ -105,11 +118,15 @@ class _Walk:
             if pid is None:
                 continue
             ids.append(pid)
+            self.cursors[pid], self.part_of[pid] = self.cursor_of(record), batch.part
             if self.cursor_field:
                 self.stamps[pid] = record.get(self.cursor_field)
-            if pid in queued or self._unchanged(pid, record):
+            if pid in queued:
                 continue
-            if record.get("is_deleted") is True:
+            if self._unchanged(pid):
+                self.read_after[pid] = self.resumed_since
+                continue
+            if self.v2 and record.get("is_deleted") is True:
                 gone.append(pid)
                 continue
             self.pending.append(pid)
@@ -119,24 +136,28 @@ class _Walk:
         self._commit()
         return gone
 
-    def _unchanged(self, pid: Any, record: JsonObject) -> bool:
-        """Delivered by the interrupted read this one resumes, and not changed since it was."""
-        if pid not in self.resumed or self.since is None:
-            return False
-        cursor = self.cursor_of(record)
-        return cursor is not None and cursor < self.since
+    def _unchanged(self, pid: Any) -> bool:
+        """Read by an earlier read after its last change (the resumed one, or at the edge of the last round)."""
+        cursor = self.cursors.get(pid)
+        return pid in self.resumed and self.resumed_since is not None and cursor is not None \
+            and cursor < self.resumed_since
 
     def take(self, size: int) -> list[Any]:
         group, self.pending = self.pending[:size], self.pending[size:]
+        self._open()
+        return group
+
+    def _open(self) -> None:
         if not self.done and self.since is None:
             # Everything delivered from now on is read after this instant (the server's clock).
             self.since = self.client.server_now()
-        return group
 
     def delivered(self, group: list[Any], records: list[JsonObject]) -> Batch:
         """The Batch of one group: the ParentsRead, its children, the state that covers them."""
+        self._open()
         for pid in group:
             self.done[pid] = None
+            self.read_after[pid] = self.since
             for page in self.pages:
                 page.left.discard(pid)
         self._commit()
@@ -146,14 +167,36 @@ class _Walk:
         return Batch(records, state.to_json(), (ParentsRead(self.stream.name, link, tuple(group)),))
 
     def _commit(self) -> None:
-        """Pages whose parents are all delivered move the parent state on; their parents leave `done`."""
+        """Pages whose parents are all delivered move the parent state on; parents leave `done` once a
+        listing resumed from that state would not send them again (see _covered)."""
+        moved = False
         while self.pages and not self.pages[0].left:
-            page = self.pages.popleft()
-            self.committed = page.state
-            for pid in page.ids:
-                self.done.pop(pid, None)
+            self.committed = self.pages.popleft().state
+            moved = True
+        if moved:
+            self.done = {pid: None for pid in self.done if not self._covered(pid, self.committed)}
         if not self.done:
             self.since = None
+
+    def _covered(self, pid: Any, parent_state: JsonObject | None) -> bool:
+        """Whether a listing resumed from `parent_state` leaves this parent out: its part is finished, or
+        its cursor is before the part's (updated_since is inclusive: one at the cursor comes again; a
+        part filtered on our side keeps its cursor until read whole)."""
+        part, cursor = self.part_of.get(pid), self.cursors.get(pid)
+        if part is None or parent_state is None:
+            return False
+        if part in (parent_state.get("done") or []):
+            return True
+        value = (parent_state.get("parts") or {}).get(part)
+        cut = parse_datetime(value) if isinstance(value, str) else None
+        return cut is not None and cursor is not None and cursor < cut
+
+    def edge(self) -> tuple[list[Any], datetime | None]:
+        """At the end of an incremental round: the parents read at the final parent cursors. The next
+        round lists them again (updated_since is inclusive) and skips them if they have not changed."""
+        kept = {pid: after for pid, after in self.read_after.items()
+                if after is not None and not self._covered(pid, self.committed)}
+        return list(kept), min(kept.values(), default=None)
 
 
 def _group(client: Client, stream: Stream, walk: _Walk, group: list[Any], warn: Warn) -> Batch:
@@ -169,8 +212,8 @@ def _group(client: Client, stream: Stream, walk: _Walk, group: list[Any], warn: 
         try:
             for page in PAGERS[stream.paging](listing):
                 got.extend(_objects(stream, page, part, warn))
-        except NotFound:
-            if parent.batch > 1:
+        except StreamError as error:
+            if error.status != 404 or parent.batch > 1:
                 raise
             # Deleted between its listing and this request: it has no children now.
             warn(f"GET {part.path}: not found (the {parent.stream} record was deleted during the read)")

@@ -6,8 +6,7 @@
     ├── CatalogError                 config_error: unknown stream, unsupported sync mode
     ├── StateError                   config_error: state we cannot read
     ├── StreamError                  one stream fails, the others go on (INCOMPLETE)
-    │   ├── ScopeError               403 "Scope and URL mismatch": the token may not read it
-    │   └── NotFound                 404: for a child stream, a parent deleted since it was listed
+    │   └── ScopeError               403 "Scope and URL mismatch": the token may not read it
     ├── TransientError               transient_error: worth retrying the whole sync later
     │   ├── RateLimitExhausted       the company's daily token budget is spent
     │   ├── BlockedError             Pipedrive's edge answered with its HTML 403 block page
@@ -25,11 +24,13 @@ from datetime import datetime
 class SourceError(Exception):
     failure_type = "system_error"
 
-    def __init__(self, message: str, *, internal: str | None = None, stream: str | None = None):
+    def __init__(self, message: str, *, internal: str | None = None, stream: str | None = None,
+                 status: int | None = None):
         super().__init__(message)
         self.message = message
         self.internal = internal
         self.stream = stream
+        self.status = status  # the HTTP status that caused it, if any (a child's 404: its parent is gone)
 
 
 class ConfigError(SourceError):
@@ -56,10 +57,6 @@ class StreamError(SourceError):
 
 class ScopeError(StreamError):
     failure_type = "config_error"
-
-
-class NotFound(StreamError):
-    """HTTP 404: an error for a list, but for one parent's children the parent went away mid-read."""
 
 
 class TransientError(SourceError):

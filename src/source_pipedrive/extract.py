@@ -32,11 +32,12 @@ Warn = Callable[[str], None]
 @dataclass(frozen=True)
 class Batch:
     """Records of one page and the state that covers them (emitted after them); `events` go before the
-    records (a child stream's ParentsRead)."""
+    records (a child stream's ParentsRead). `part` names the part the records come from."""
 
     records: list[JsonObject]
     state: JsonObject
     events: tuple[Event, ...] = ()
+    part: str = "main"
 
 
 def read_stream(client: Client, stream: Stream, state: StreamState, start_date: datetime | None,
@@ -85,7 +86,7 @@ def _read_part(client: Client, stream: Stream, part: Part, state: StreamState, s
         if seen is not None:  # a listing whose parts overlap (a mail thread in two folders)
             records = _first_time(stream, records, seen)
         state.advance(part.name, tracker.page(records))
-        yield Batch(records, state.to_json())
+        yield Batch(records, state.to_json(), part=part.name)
     state.advance(part.name, tracker.held)
 
 
