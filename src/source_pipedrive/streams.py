@@ -120,9 +120,10 @@ class Stream:
 
     @property
     def resumable(self) -> bool:
-        """A crashed full refresh resumes from its last page where the API filters by cursor, and
-        after its last whole part for a listing of several parts (mail folders, goal kinds)."""
-        return self.since_param is not None or len(self.extra_parts) > 0
+        """A crashed full refresh resumes from its last page where the API filters by cursor, after
+        its last whole part for a listing of several parts (mail folders, goal kinds), and after its
+        last whole group of parents for a child stream."""
+        return self.since_param is not None or len(self.extra_parts) > 0 or self.parent is not None
 
     @property
     def api_version(self) -> ApiVersion:
