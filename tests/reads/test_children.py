@@ -281,3 +281,23 @@ def test_a_child_read_killed_mid_way_through_its_parents_resumes_to_the_truth(mo
     before = {m["record"]["data"]["deal_id"] for m in killed[:last_state] if m["type"] == "RECORD"}
     again = {m["record"]["data"]["deal_id"] for m in resumed if m["type"] == "RECORD"}
     assert before and not before & again, "parents delivered before the kill were read again"
+
+
+# -- which children `sync` reads -----------------------------------------------------------------------
+
+
+def test_sync_reads_per_record_children_only_when_named(sb, tmp_path, capsys):
+    """Without --streams: every stream but the per-record children, except those in child_streams."""
+    import json
+
+    from source_pipedrive.cli import main
+    from tests.kit.warehouse import sync_args
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({**config_for(sb), "child_streams": ["deal_followers"]}))
+    assert main(sync_args(config, tmp_path / "p.duckdb", as_json=True)) == 0
+    synced = {s["stream"] for s in json.loads(capsys.readouterr().out)["streams"]}
+    assert {"deals", "deal_products", "deal_installments", "phases", "deal_followers"} <= synced
+    assert not synced & {s.name for s in PER_RECORD if s.name != "deal_followers" and s.optional}
+    assert main(sync_args(config, tmp_path / "q.duckdb", streams="deal_flow", as_json=True)) == 0
+    assert {s["stream"] for s in json.loads(capsys.readouterr().out)["streams"]} == {"deal_flow"}
