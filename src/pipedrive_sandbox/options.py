@@ -34,6 +34,13 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
            "Mail threads are 'ordered by the most recent message within'; the tie order and id order are open."),
     Option("call_log_order", ("id", "newest"), "id",
            "GET /v1/callLogs takes no sort and documents no order: oldest first (by id) or newest first."),
+    Option("child_change_touches_parent", (True, False), True,
+           "Neither the spec nor the docs say whether adding, changing or removing a deal's product, a follower, "
+           "a participant, a comment... moves the parent's update_time."),
+    Option("deleted_parent_children", ("not_found", "empty"), "not_found",
+           "The per-record child endpoints document no answer for a deleted parent: a 404, or an empty list."),
+    Option("installments_paging", ("none", "cursor"), "none",
+           "GET /api/v2/deals/installments takes cursor and limit, but its 200 schema has no additional_data."),
 )}
 
 
@@ -69,6 +76,9 @@ class Options:
     time_filter: str
     mail_thread_order: str
     call_log_order: str
+    child_change_touches_parent: bool
+    deleted_parent_children: str
+    installments_paging: str
 
     def __init__(self, values: dict[str, object] | None = None) -> None:
         for name, opt in OPTIONS.items():

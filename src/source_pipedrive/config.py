@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from .errors import ConfigError
 from .http.auth import TOKEN_URL
 from .http.urls import is_loopback
+from .streams import STREAMS
 from .timeutil import parse_datetime
 
 DEFAULT_BASE_URL = "https://api.pipedrive.com"
@@ -22,6 +23,10 @@ MAX_WORKERS = 16
 DEFAULT_IN_FLIGHT = 16
 MAX_IN_FLIGHT = 64
 LEGACY_FIELD = "Accepted for configs written for Airbyte's Pipedrive connector; migrated to {}."
+
+
+# Child streams `sync` reads only when named (one request per parent record): Stream.optional.
+OPTIONAL_STREAMS: tuple[str, ...] = tuple(s.name for s in STREAMS if s.optional)
 
 
 def _secret(title: str, order: int) -> dict[str, Any]:
@@ -167,6 +172,18 @@ SPEC: dict[str, Any] = {
                 "examples": [0.5],
                 "order": 4,
             },
+            "child_streams": {
+                "title": "Per-record child streams for sync",
+                "description": "For `source-pipedrive sync` only: the child streams that cost one request per "
+                "parent record (deal_flow, deal_participants, the followers and changelogs...) that it reads "
+                "without being named in --streams. An incremental sync reads them only for the parents changed "
+                "since the last one. In Airbyte, select streams in the catalog instead.",
+                "type": "array",
+                "items": {"type": "string", "enum": list(OPTIONAL_STREAMS)},
+                "uniqueItems": True,
+                "examples": [["deal_participants", "deal_followers"]],
+                "order": 5,
+            },
         },
     },
     "advanced_auth": {
@@ -227,6 +244,7 @@ class Config:
     migrated: bool = False  # written for Airbyte's connector: `read` hands the new shape to the platform
     max_token_share: float | None = None  # max_daily_token_share
     max_in_flight: int = DEFAULT_IN_FLIGHT
+    child_streams: tuple[str, ...] = ()  # opt-in child streams `sync` reads by default
 
 
 def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
@@ -246,8 +264,23 @@ def parse_config(raw: Any, *, now: datetime | None = None) -> Config:
     if isinstance(in_flight, bool) or not isinstance(in_flight, int) or not 1 <= in_flight <= MAX_IN_FLIGHT:
         raise ConfigError(f"Config field 'max_in_flight' must be an integer from 1 to {MAX_IN_FLIGHT}, "
                           f"got {str(in_flight)[:20]!r}.")
+    children = _parse_child_streams(raw.get("child_streams"))
     return Config(credentials, base_url, start_date, workers, raw, migrated=raw != original, max_token_share=share,
-                  max_in_flight=in_flight)
+                  max_in_flight=in_flight, child_streams=children)
+
+
+def _parse_child_streams(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("Config field 'child_streams' must be a list of stream names, e.g. [\"deal_flow\"].")
+    unknown = [v for v in value if v not in OPTIONAL_STREAMS]
+    if unknown:
+        raise ConfigError(
+            f"Config field 'child_streams' names {', '.join(repr(v[:60]) for v in unknown[:5])}, not a per-record "
+            f"child stream; these are: {', '.join(OPTIONAL_STREAMS)} (other streams are always synced)."
+        )
+    return tuple(dict.fromkeys(value))
 
 
 def _parse_share(value: Any) -> float | None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .children import cost_class
 from .http.pagination import Paging
 from .streams import STREAMS, Stream
 
 BEGIN, END = "<!-- streams:begin -->", "<!-- streams:end -->"
 PAGING = {
-    Paging.CURSOR: "cursor (v2)",
-    Paging.OFFSET: "offset (v1)",
-    Paging.KEYSET: "offset (v1), re-anchored on updated_since",
+    Paging.CURSOR: "cursor",
+    Paging.OFFSET: "offset",
+    Paging.KEYSET: "offset, re-anchored on updated_since",
     Paging.NONE: "one response",
 }
 
@@ -28,23 +29,47 @@ def _endpoints(stream: Stream) -> str:
         params = "&".join(f"{k}={v}" for k, v in part.params if k != "include_fields")
         label = f"`{part.path}{'?' + params if params else ''}`"
         out.append(label + (" (incremental only)" if part.incremental_only else ""))
-    if stream.parent:
-        out[0] = f"`{stream.path}?{stream.parent.param}=` once per `{stream.parent.stream}` record"
+    parent = stream.parent
+    if parent and parent.in_path:
+        out[0] = f"`{stream.path}` per `{parent.stream}` record"
+    elif parent:
+        per = f"up to {parent.batch} `{parent.stream}` ids a request" if parent.batch > 1 else \
+            f"once per `{parent.stream}` record"
+        out[0] = f"`{stream.path}?{parent.param}=`, {per}"
     if stream.recents_item:
         out.append(f"`/v1/recents?items={stream.recents_item}` (increments within 30 days)")
     return "<br>".join(out)
 
 
+def _cost(stream: Stream) -> str:
+    """The cost class, and for a child the parent's changes an incremental read follows."""
+    text = cost_class(stream)
+    if stream.optional:
+        text += " (opt-in for `sync`)"
+    return text
+
+
+def _key(stream: Stream) -> str:
+    key = f"`{stream.primary_key}`"
+    if stream.parent and stream.parent.key_from:
+        key += f" = {':'.join(stream.parent.key_from)} (synthesized)"
+    if stream.parent and stream.parent.stamp:
+        key += f"; `{stream.parent.stamp}` added"
+    return key
+
+
 def stream_table() -> str:
     rows = [
-        "| stream | endpoints | paging | sync modes | cursor | primary key |",
-        "|---|---|---|---|---|---|",
+        "| stream | endpoints | cost | paging | sync modes | cursor | primary key |",
+        "|---|---|---|---|---|---|---|",
     ]
     for s in STREAMS:
         modes = "full refresh, incremental" if s.incremental else "full refresh"
         cursor = f"`{s.cursor}`" + ("" if s.since_param else " (filtered on our side)") if s.cursor else "—"
+        if s.parent and s.cursor:
+            cursor = f"`{s.cursor}`; follows `{s.parent.stream}` changes"
         paging = PAGING[s.paging] if s.paging is Paging.NONE else f"{PAGING[s.paging]}, {s.page_size}/page"
-        rows.append(f"| `{s.name}` | {_endpoints(s)} | {paging} | {modes} | {cursor} | `{s.primary_key}` |")
+        rows.append(f"| `{s.name}` | {_endpoints(s)} | {_cost(s)} | {paging} | {modes} | {cursor} | {_key(s)} |")
     return "\n".join(rows)
 
 

@@ -24,11 +24,13 @@ from datetime import datetime
 class SourceError(Exception):
     failure_type = "system_error"
 
-    def __init__(self, message: str, *, internal: str | None = None, stream: str | None = None):
+    def __init__(self, message: str, *, internal: str | None = None, stream: str | None = None,
+                 status: int | None = None):
         super().__init__(message)
         self.message = message
         self.internal = internal
         self.stream = stream
+        self.status = status  # the HTTP status that caused it, if any (a child's 404: its parent is gone)
 
 
 class ConfigError(SourceError):

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .events import Event
 from .http import Client, Paging, cursor_pages, keyset_pages, offset_pages, single_page
 from .http.pagination import newest
 from .http.wire import JsonObject
 from .slices import SlicedRead, first_cut
 from .state import StreamState, TimeSlice
-from .streams import STREAMS_BY_NAME, Part, Stream
+from .streams import Part, Stream
 from .timeutil import format_rfc3339, format_v1, parse_datetime
 
 # /v1/recents serves only about the last 30 days whatever since_timestamp asks ([PEER-RECENTS]);
@@ -31,10 +32,13 @@ Warn = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Batch:
-    """Records of one page and the state that covers them (emitted after them)."""
+    """Records of one page and the state that covers them (emitted after them); `events` go before the
+    records (a child stream's ParentsRead). `part` names the part the records come from."""
 
     records: list[JsonObject]
     state: JsonObject
+    events: tuple[Event, ...] = ()
+    part: str = "main"
 
 
 def read_stream(client: Client, stream: Stream, state: StreamState, start_date: datetime | None,
@@ -46,14 +50,18 @@ def read_stream(client: Client, stream: Stream, state: StreamState, start_date: 
     previous, interrupted read already finished.
     """
     warn = _once(warn)
+    if stream.parent is not None:
+        from .children import read_children  # children lists its parents with read_stream
+
+        yield from read_children(client, stream, state, start_date, should_stop, warn)
+        return
     if stream.recents_item and state.incremental:
         yield from _read_recents_or_list(client, stream, state, start_date, warn)
     else:
-        every = _child_parts(client, stream, warn) if stream.parent else list(stream.parts(state.incremental))
+        all_parts = stream.parts(state.incremental)
         # A round ends when every part is caught up: parts an interrupted read finished wait for the next round.
-        parts = [p for p in every if p.name not in state.done]
+        parts = [p for p in all_parts if p.name not in state.done]
         parts.sort(key=lambda p: (state.cursor_for(p.name) is not None, state.cursor_for(p.name) or _EPOCH))
-        all_parts = every
         # Parts that list one endpoint (mail folders, goal kinds) may overlap: each record once per read.
         seen: set[Any] | None = set() if len(all_parts) > 1 and len({p.path for p in all_parts}) == 1 else None
         for part in parts:
@@ -70,18 +78,6 @@ def read_stream(client: Client, stream: Stream, state: StreamState, start_date: 
     yield Batch([], state.to_json())
 
 
-def _child_parts(client: Client, stream: Stream, warn: Warn) -> list[Part]:
-    """One part per parent record (phases: per board), the parents listed whole first."""
-    assert stream.parent is not None
-    parent = STREAMS_BY_NAME[stream.parent.stream]
-    main = parent.parts(False)[0]
-    listing = _Listing(client, parent, main, parent.query(main), None, None, warn)
-    ids = [r.get(stream.parent.key) for records in PAGERS[parent.paging](listing) for r in records
-           if isinstance(r, dict)]
-    param = stream.parent.param
-    return [Part(f"{param}={i}", stream.path, ((param, str(i)),)) for i in ids if i is not None]
-
-
 def _read_part(client: Client, stream: Stream, part: Part, state: StreamState, start_date: datetime | None,
                seen: set[Any] | None, warn: Warn) -> Iterator[Batch]:
     since = state.cursor_for(part.name) or start_date
@@ -94,7 +90,7 @@ def _read_part(client: Client, stream: Stream, part: Part, state: StreamState, s
         if seen is not None:  # a listing whose parts overlap (a mail thread in two folders)
             records = _first_time(stream, records, seen)
         state.advance(part.name, tracker.page(records))
-        yield Batch(records, state.to_json())
+        yield Batch(records, state.to_json(), part=part.name)
     state.advance(part.name, tracker.held)
 
 
@@ -116,14 +112,17 @@ def _read_sliced(client: Client, stream: Stream, part: Part, state: StreamState,
                          "the value sent); filtering on our side")
                 records = kept
             state.advance(part.name, _max_cursor(stream, records))
-            yield Batch(records, state.to_json())
+            yield Batch(records, state.to_json(), part=part.name)
             cut = first_cut(records, cursor_of, since) if page.next is not None else None
             if cut is not None:  # more to read, and a time to cut at: the rest goes to the slices
                 slices, density, first = [TimeSlice(cut[0], None, None)], cut[1], records
                 break
         if not slices:
             return
-    reader = SlicedRead(client, stream, part, state, stream.query(part), cursor_of, Batch, warn)
+    def batch(records: list[JsonObject], state_now: JsonObject) -> Batch:
+        return Batch(records, state_now, part=part.name)
+
+    reader = SlicedRead(client, stream, part, state, stream.query(part), cursor_of, batch, warn)
     yield from reader.run(slices, density, first)
 
 

@@ -230,8 +230,9 @@ class _Run:
 
             for batch in read_stream(client, job.stream, state, self.cfg.start_date, self.stop.is_set, warn):
                 emitted_at = protocol.now_ms()
-                messages = [] if running else [protocol.stream_status(name, "RUNNING")]
+                messages: list[Message | Event] = [] if running else [protocol.stream_status(name, "RUNNING")]
                 running = True
+                messages.extend(batch.events)  # a child stream's ParentsRead, before the records it announces
                 messages.extend(protocol.record(name, r, emitted_at) for r in batch.records)
                 messages.append(protocol.stream_state(name, batch.state, len(batch.records)))
                 self._put([*messages, Cost(client.usage.report())])

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from .children import description
 from .config import SPEC, Config, parse_config
 from .errors import AuthError, ScopeError, ServerError, SourceError, StreamError
 from .fields import CustomField, parse_fields, stream_schema
@@ -62,9 +63,13 @@ def discover(config: dict[str, Any] | Config, *, log: Log | None = None, usage: 
 
 
 def catalog_entry(stream: Stream, fields: list[CustomField] | None = None) -> Message:
+    schema = stream_schema(stream.name, fields or [])
+    about = description(stream)  # a child stream: its parents and what it costs
+    if about:
+        schema["description"] = about
     entry: Message = {
         "name": stream.name,
-        "json_schema": stream_schema(stream.name, fields or []),
+        "json_schema": schema,
         "supported_sync_modes": ["full_refresh", "incremental"] if stream.incremental else ["full_refresh"],
         "source_defined_primary_key": [[stream.primary_key]],
         "is_resumable": stream.resumable,
@@ -72,6 +77,8 @@ def catalog_entry(stream: Stream, fields: list[CustomField] | None = None) -> Me
     if stream.incremental:
         entry["source_defined_cursor"] = True
         entry["default_cursor_field"] = [stream.cursor]
+    if about:
+        entry["description"] = about
     return entry
 
 

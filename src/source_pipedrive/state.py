@@ -17,6 +17,14 @@ A part read in time slices (slices.py) keeps, while it runs, `"slices": {"main":
 delivered everything up to `at`. The part's cursor only ever covers the contiguous prefix of finished
 slices (plus the progress of the first unfinished one), so it is correct alone; the slices let a
 resumed read skip what later slices already delivered.
+
+A child stream (deal_products, deal_flow, ...) walks its parents' listing with a private copy of the
+parent stream's state (children.py):
+    {"version": 1, "mode": ..., "complete": bool, "last_complete": iso,
+     "parent": <the parent stream's state, as of the last parent page whose children were all delivered>,
+     "parents_done": [ids of later parents whose children were delivered], "done_since": iso}
+A resumed read lists the parents again from "parent" and skips those in "parents_done" whose cursor is
+before "done_since" (they were read after that instant and have not changed since).
 """
 
 from __future__ import annotations
@@ -65,9 +73,14 @@ class StreamState:
     tails: dict[str, int] = field(default_factory=dict)
     last_complete: str | None = None  # when the stream last completed (server time, RFC 3339)
     slices: dict[str, list[TimeSlice]] = field(default_factory=dict)  # parts being read in time slices
+    # A child stream's progress through its parents (see the module docstring).
+    parent: dict[str, Any] | None = None
+    parents_done: list[Any] = field(default_factory=list)
+    done_since: datetime | None = None
 
     def finish(self, server_now: datetime | None) -> None:
         self.complete, self.done = True, set()
+        self.parents_done, self.done_since = [], None
         if server_now is not None:
             self.last_complete = format_rfc3339(server_now)
 
@@ -87,6 +100,8 @@ class StreamState:
             out["last_complete"] = self.last_complete
         if not self.incremental and self.complete:
             return out
+        if self.stream.parent is not None:
+            return self._child_json(out)
         out["parts"] = {name: format_rfc3339(v) if v else None for name, v in sorted(self.parts.items())}
         if self.incremental:
             known = [v for v in self.parts.values() if v is not None]
@@ -100,6 +115,16 @@ class StreamState:
         return out
 
 
+    def _child_json(self, out: dict[str, Any]) -> dict[str, Any]:
+        if self.parent is not None:
+            out["parent"] = self.parent
+        if self.parents_done:
+            out["parents_done"] = list(self.parents_done)
+            if self.done_since is not None:
+                out["done_since"] = format_rfc3339(self.done_since)
+        return out
+
+
 def initial_state(stream: Stream, incremental: bool, saved: StateBlob | None) -> StreamState:
     """The state a read starts from: the saved one if it applies to this mode, else a fresh one."""
     state = StreamState(stream, incremental)
@@ -108,6 +133,8 @@ def initial_state(stream: Stream, incremental: bool, saved: StateBlob | None) ->
     last = saved.get("last_complete")
     state.last_complete = last if isinstance(last, str) else None
     mode = saved.get("mode")
+    if stream.parent is not None:
+        return _child_state(state, saved)
     if incremental:
         if mode == "full_refresh":
             return state  # a full refresh's progress is no incremental cursor
@@ -164,16 +191,38 @@ def _slices(stream: Stream, saved: StateBlob) -> dict[str, list[TimeSlice]]:
         if slices:
             out[str(part)] = slices
     return out
+def _child_state(state: StreamState, saved: StateBlob) -> StreamState:
+    """A child stream's progress through its parents, when the saved state is of the same mode and (for a
+    full refresh) unfinished; an older shape or another mode starts over."""
+    name = state.stream.name
+    mode = "incremental" if state.incremental else "full_refresh"
+    if saved.get("mode") != mode or (not state.incremental and saved.get("complete")):
+        return state
+    parent, done = saved.get("parent"), saved.get("parents_done") or []
+    if (parent is not None and not isinstance(parent, dict)) or not isinstance(done, list):
+        raise StateError(f"The state of stream '{name}' has a malformed 'parent' or 'parents_done'.", stream=name)
+    if parent is not None:  # checked now, before any request, as every other state is
+        assert state.stream.parent is not None
+        parent_stream = STREAMS_BY_NAME[state.stream.parent.stream]
+        try:
+            parent = _normalise(parent_stream, parent)
+            initial_state(parent_stream, state.incremental, parent)
+        except StateError as error:
+            raise StateError(f"The state of stream '{name}' holds a bad parent state: {error.message}",
+                             stream=name) from None
+    state.parent, state.parents_done = parent, done
+    since = saved.get("done_since")
+    state.done_since = _cursor_value(state.stream, since, "done_since") if since is not None else None
+    return state
 
 
 def _done(stream: Stream, saved: StateBlob, incremental: bool) -> set[str]:
-    """The parts an unfinished read of several parts already finished (a child stream's parts are its
-    parents, named at read time)."""
+    """The parts an unfinished read of several parts already finished."""
     done = saved.get("done") or []
     if not isinstance(done, list):
         raise StateError(f"The state of stream '{stream.name}' has a malformed 'done' list.", stream=stream.name)
     known = {part.name for part in stream.parts(incremental)}
-    return {str(name) for name in done if stream.parent is not None or name in known}
+    return {str(name) for name in done if name in known}
 
 
 def urgency(saved: StateBlob | None) -> tuple[int, str]:

@@ -9,7 +9,7 @@ generated from STREAMS. Endpoints: API v2 for the entities whose v1 lists are ou
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -35,15 +35,55 @@ class Part:
     overlap: int = 0  # offset lists: records each page re-reads from the previous one (see offset_pages)
 
 
+IN_PATH = "{id}"  # Parent.param for an id carried in the path (/v1/deals/{id}/flow)
+
+
 @dataclass(frozen=True)
 class Parent:
-    """A stream whose endpoint wants one parent record's id per request: which stream lists the parents,
-    the parent field holding the id, and the query parameter that carries it ([SPEC-v2] phases:
-    board_id)."""
+    """A child stream's parents: which stream lists them, how their ids reach the child endpoint, and
+    which child field links each record back to its parent (see children.py for how they are read).
+
+    `param` is IN_PATH for one id in the path, else the query parameter carrying the ids: `batch` of
+    them per request, comma-separated ([SPEC-v2] deal_ids: at most 100). Records that lack the link
+    field get the parent's id written there (`adds_link`), so every child row is linkable. Records
+    without an id of their own get a synthesized key (the stream's primary key): the values of
+    `key_from` (dotted paths) joined by ":". Records without a time of their own get the parent's
+    cursor value under `stamp`, the stream's cursor.
+    """
 
     stream: str
-    param: str
-    key: str = "id"
+    param: str = IN_PATH
+    key: str = "id"  # the parent record field holding the id
+    batch: int = 1
+    link: str | None = None  # None: the query parameter's name (phases: board_id)
+    adds_link: bool = False
+    key_from: tuple[str, ...] = ()
+    stamp: str | None = None
+    opt_in: bool | None = None  # for `sync`: read only when named; None: when one request per parent
+
+    def __post_init__(self) -> None:
+        if self.param == IN_PATH and self.link is None:
+            raise ValueError(f"a child of '{self.stream}' with the id in its path must name its link field")
+        if self.batch > 1 and self.param == IN_PATH:
+            raise ValueError(f"a child of '{self.stream}' cannot batch ids in its path")
+
+    @property
+    def link_field(self) -> str:
+        return self.link or self.param
+
+    @property
+    def in_path(self) -> bool:
+        return self.param == IN_PATH
+
+    @property
+    def per_record(self) -> bool:
+        """One request per parent record."""
+        return self.batch == 1
+
+    @property
+    def optional(self) -> bool:
+        """Whether `sync` leaves the stream out unless it is named (per-record children, by default)."""
+        return self.per_record if self.opt_in is None else self.opt_in
 
 
 @dataclass(frozen=True)
@@ -71,17 +111,23 @@ class Stream:
     # Filtered on our side, an incremental read with this query gets the list newest first and stops
     # at the cursor (() : the server's own order is newest first; checked as the pages come).
     newest_first: Params | None = None
-    parent: Parent | None = None  # one part per parent record, found when the stream is read
+    parent: Parent | None = None  # a child stream: read per parent record (children.py)
 
     @property
     def incremental(self) -> bool:
         return self.cursor is not None
 
     @property
+    def optional(self) -> bool:
+        """Left out of `sync` unless named (a child stream costing one request per parent)."""
+        return self.parent is not None and self.parent.optional
+
+    @property
     def resumable(self) -> bool:
-        """A crashed full refresh resumes from its last page where the API filters by cursor, and
-        after its last whole part for a listing of several parts (mail folders, goal kinds)."""
-        return self.since_param is not None or len(self.extra_parts) > 0
+        """A crashed full refresh resumes from its last page where the API filters by cursor, after
+        its last whole part for a listing of several parts (mail folders, goal kinds), and after its
+        last whole group of parents for a child stream."""
+        return self.since_param is not None or len(self.extra_parts) > 0 or self.parent is not None
 
     @property
     def api_version(self) -> ApiVersion:
@@ -126,6 +172,15 @@ class Stream:
         return {**dict(part.params), **dict(self.sort if part.sort is None else part.sort)}
 
 
+def child(name: str, path: str, parent: Parent, *, paging: Paging = Paging.CURSOR, cursor: str | None = None,
+          **differences: Any) -> Stream:
+    """A child stream: no time filter on its endpoint (its parents' listing has one), the API's order.
+    With a cursor it is incremental: an incremental read re-reads the children of the parents changed
+    since its last one."""
+    return Stream(name, path, paging=paging, cursor=cursor, since_param=None, sort=NO_PARAMS, parent=parent,
+                  **differences)
+
+
 def listing(name: str, path: str, *, paging: Paging = Paging.NONE, **differences: Any) -> Stream:
     """A full-refresh-only stream: reference data and settings, read whole every time."""
     return Stream(name, path, paging=paging, cursor=None, since_param=None, sort=NO_PARAMS, **differences)
@@ -161,6 +216,70 @@ PRODUCT_FIELDS = listing("product_fields", "/api/v2/productFields", paging=Pagin
 # them v1-style (key/name/field_type/edit_flag) ([RD-CF]).
 LEAD_FIELDS = listing("lead_fields", "/v1/leadFields", paging=Paging.OFFSET, primary_key="key")
 PROJECT_FIELDS = listing("project_fields", "/api/v2/projectFields", paging=Paging.CURSOR, primary_key="field_code")
+
+# Child streams ([SPEC-v2], [SPEC-v1]): what belongs to one record. The batched endpoints take up to 100
+# deal ids (deal_ids, required); the others one parent per request, the id in the path (org_id for
+# relationships). None has a time filter: changed parents are found through the parent's listing.
+_DEALS_100 = Parent("deals", "deal_ids", batch=100, link="deal_id")
+
+
+def _per(parent: str, link: str, *key_from: str, adds_link: bool = True, **differences: Any) -> Parent:
+    """One parent per request, its id in the path; `key_from` for records without an id of their own."""
+    return Parent(parent, link=link, adds_link=adds_link, key_from=key_from, **differences)
+
+
+def _followers(name: str, parent: str, link: str) -> Stream:
+    """GET /api/v2/{entity}/{id}/followers: {user_id, add_time} per follower, nothing naming the parent."""
+    return child(name, f"/api/v2/{parent}/{{id}}/followers", _per(parent, link, link, "user_id"),
+                 cursor="add_time", primary_key="key")
+
+
+def _changelog(name: str, parent: str, link: str) -> Stream:
+    """GET /v1/{entity}/{id}/changelog: field changes, no id: keyed by parent, field and time."""
+    return child(name, f"/v1/{parent}/{{id}}/changelog", _per(parent, link, link, "field_key", "time"), cursor="time",
+                 primary_key="key")
+
+
+CHILDREN: tuple[Stream, ...] = (
+    child("deal_products", "/api/v2/deals/products", _DEALS_100, cursor="update_time"),
+    # Installments carry no time: the deal's update_time stands in (stamped as deal_update_time).
+    child("deal_installments", "/api/v2/deals/installments", replace(_DEALS_100, stamp="deal_update_time"),
+          cursor="deal_update_time"),
+    child("deal_discounts", "/api/v2/deals/{id}/discounts", _per("deals", "deal_id", adds_link=False),
+          paging=Paging.NONE, cursor="updated_at"),
+    child("deal_participants", "/v1/deals/{id}/participants", _per("deals", "deal_id"), paging=Paging.OFFSET,
+          cursor="add_time"),
+    # Everything that happened to a deal (changes, activities, notes, mail...), 40 tokens a request;
+    # all_changes=1 includes custom field changes. Keyed by object type and the object's id.
+    child("deal_flow", "/v1/deals/{id}/flow", _per("deals", "deal_id", "deal_id", "object", "data.id"),
+          paging=Paging.OFFSET, params=(("all_changes", "1"),), cursor="timestamp", primary_key="key"),
+    _changelog("deal_changelog", "deals", "deal_id"),
+    _changelog("person_changelog", "persons", "person_id"),
+    _changelog("organization_changelog", "organizations", "org_id"),
+    _followers("deal_followers", "deals", "deal_id"),
+    _followers("person_followers", "persons", "person_id"),
+    _followers("organization_followers", "organizations", "org_id"),
+    _followers("product_followers", "products", "product_id"),
+    _followers("user_followers", "users", "followed_user_id"),
+    child("mail_messages", "/v1/mailbox/mailThreads/{id}/mailMessages",
+          _per("mail_threads", "mail_thread_id", adds_link=False), paging=Paging.NONE, cursor="update_time"),
+    child("product_variations", "/api/v2/products/{id}/variations",
+          _per("products", "product_id", adds_link=False, stamp="product_update_time"),
+          cursor="product_update_time"),
+    child("note_comments", "/v1/notes/{id}/comments", _per("notes", "note_id"), paging=Paging.OFFSET,
+          cursor="update_time", primary_key="uuid"),
+    # One organization's relationships, seen from it (calculated_type is relative to org_id): the same
+    # relationship appears under both organizations, so each (org_id, id) is a record.
+    child("organization_relationships", "/v1/organizationRelationships",
+          Parent("organizations", "org_id", adds_link=True, key_from=("org_id", "id")), paging=Paging.NONE,
+          cursor="update_time", primary_key="key"),
+    # Settings children: few parents, no parent cursor: full refresh.
+    child("permission_set_assignments", "/v1/permissionSets/{id}/assignments",
+          _per("permission_sets", "permission_set_id", "permission_set_id", "user_id", adds_link=False),
+          paging=Paging.OFFSET, primary_key="key"),
+    child("role_assignments", "/v1/roles/{id}/assignments",
+          _per("roles", "role_id", "role_id", "user_id", adds_link=False), paging=Paging.OFFSET, primary_key="key"),
+)
 
 STREAMS: tuple[Stream, ...] = (
     Stream(
@@ -256,10 +375,11 @@ STREAMS: tuple[Stream, ...] = (
     Stream("tasks", "/api/v2/tasks", since_param=None, sort=NO_PARAMS),
     Stream("project_templates", "/api/v2/projectTemplates", since_param=None, sort=NO_PARAMS),
     Stream("boards", "/api/v2/boards", paging=Paging.NONE, since_param=None, sort=NO_PARAMS),  # one response
-    listing("phases", "/api/v2/phases", parent=Parent("boards", "board_id")),
+    listing("phases", "/api/v2/phases", parent=Parent("boards", "board_id", opt_in=False)),  # boards: a handful
     PROJECT_FIELDS,
     # Webhooks ([SPEC-v1], admin scope): one response, no update time: full refresh.
     listing("webhooks", "/v1/webhooks"),
+    *CHILDREN,
 )
 
 STREAMS_BY_NAME: Mapping[str, Stream] = MappingProxyType({s.name: s for s in STREAMS})

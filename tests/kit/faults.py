@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from source_pipedrive.streams import STREAMS_BY_NAME
+from tests.kit.children import freeze, truth_key
 from tests.kit.cli import Cli, Run
 
 PAGE = 500  # Pipedrive's maximum page size: a resumed read may repeat at most one page's boundary
@@ -22,11 +23,17 @@ def pk(stream: str, record: dict):
     return record[known.primary_key if known else "id"]
 
 
+def truth_id(stream: str, record: dict):
+    """How the sandbox's truth names the record: its primary key, or a child's identifying fields."""
+    known = STREAMS_BY_NAME.get(stream)
+    return truth_key(stream, record) if known is not None and known.parent is not None else pk(stream, record)
+
+
 def expected_ids(truth: dict, stream: str, incremental: bool) -> set:
     """What a complete read of `stream` must deliver: live + archived (+ deleted deals when incremental,
     since those come only with status=deleted and only to incremental reads)."""
     t = truth["streams"][stream]
-    ids = set(t.get("live", [])) | set(t.get("archived", []))
+    ids = {freeze(k) for k in t.get("live", []) + t.get("archived", [])}
     if incremental and stream == "deals":
         ids |= set(t.get("deleted", []))
     return ids
@@ -58,7 +65,7 @@ class Outcome:
         self.runs.append(run)
         for m in run.of("RECORD"):
             name = m["record"]["stream"]
-            self.delivered.setdefault(name, Counter())[pk(name, m["record"]["data"])] += 1
+            self.delivered.setdefault(name, Counter())[truth_id(name, m["record"]["data"])] += 1
 
     def ids(self, stream: str) -> set:
         return set(self.delivered.get(stream, Counter()))

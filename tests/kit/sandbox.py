@@ -30,6 +30,7 @@ class Endpoint:
     key: str = "id"  # record identity
     archived: bool = False
     spec: str | None = None  # the spec's templated path when the path has a concrete id
+    child: str | None = None  # child stream (issue 12) whose truth()["streams"][child]["by_parent"] this reads
 
     @property
     def v2(self) -> bool:
@@ -90,7 +91,20 @@ V2_LISTS = [
     # [SPEC-v2] deal_ids is required, at most 100 ids
     E("/api/v2/deals/products", params={"deal_ids": ",".join(map(str, range(1, 101)))}),
     # deal 14 has three products whose update_time order is not their id order
-    E("/api/v2/deals/14/products", spec="/api/v2/deals/{id}/products"),
+    E("/api/v2/deals/14/products", spec="/api/v2/deals/{id}/products", child="deal_products"),
+    # [SPEC-v2] installments: deal_ids required (at most 100); no additional_data in the 200 schema
+    E("/api/v2/deals/installments", params={"deal_ids": ",".join(map(str, range(1, 101)))},
+      child="deal_installments"),
+    E("/api/v2/deals/1/followers", spec="/api/v2/deals/{id}/followers", key="user_id", child="deal_followers"),
+    E("/api/v2/persons/7/followers", spec="/api/v2/persons/{id}/followers", key="user_id",
+      child="person_followers"),
+    E("/api/v2/organizations/1/followers", spec="/api/v2/organizations/{id}/followers", key="user_id",
+      child="organization_followers"),
+    E("/api/v2/products/11/followers", spec="/api/v2/products/{id}/followers", key="user_id",
+      child="product_followers"),
+    E("/api/v2/users/1/followers", spec="/api/v2/users/{id}/followers", key="user_id", child="user_followers"),
+    E("/api/v2/products/5/variations", spec="/api/v2/products/{id}/variations", child="product_variations"),
+    E("/api/v2/deals/10/discounts", spec="/api/v2/deals/{id}/discounts", child="deal_discounts"),
 ]
 V1_LISTS = [
     E("/v1/leads", "leads"),
@@ -118,7 +132,22 @@ V1_LISTS = [
     E("/v1/permissionSets"),
     E("/v1/goals/find"),  # [SPEC-v1] data: {"goals": [...]}
     E("/v1/webhooks", "webhooks"),
-    E("/v1/mailbox/mailThreads/1/mailMessages", spec="/v1/mailbox/mailThreads/{id}/mailMessages"),
+    E("/v1/mailbox/mailThreads/1/mailMessages", spec="/v1/mailbox/mailThreads/{id}/mailMessages",
+      child="mail_messages"),
+    E("/v1/deals/14/participants", spec="/v1/deals/{id}/participants", child="deal_participants"),
+    # the flow's dealChange items carry their id in data; all_changes=1 adds custom field changes [SPEC-v1]
+    E("/v1/deals/14/flow", spec="/v1/deals/{id}/flow", params={"all_changes": "1"}, key="timestamp",
+      child="deal_flow"),
+    E("/v1/deals/14/changelog", spec="/v1/deals/{id}/changelog", key="field_key", child="deal_changelog"),
+    E("/v1/persons/4/changelog", spec="/v1/persons/{id}/changelog", key="field_key", child="person_changelog"),
+    E("/v1/organizations/2/changelog", spec="/v1/organizations/{id}/changelog", key="field_key",
+      child="organization_changelog"),
+    E("/v1/notes/5/comments", spec="/v1/notes/{id}/comments", key="uuid", child="note_comments"),
+    E("/v1/organizationRelationships", params={"org_id": "1"}, child="organization_relationships"),
+    # permission set ids are UUIDs: this is seed 1's "Regular user" set (seven users)
+    E("/v1/permissionSets/f5323e4a-7c5e-4ee0-a793-a0862a7929b6/assignments", key="user_id",
+      spec="/v1/permissionSets/{id}/assignments", child="permission_set_assignments"),
+    E("/v1/roles/2/assignments", spec="/v1/roles/{id}/assignments", key="user_id", child="role_assignments"),
 ]
 ALL_LISTS = V2_LISTS + V1_LISTS
 PAGED_LISTS = [e for e in ALL_LISTS if e.paged]
@@ -249,8 +278,10 @@ def walk(c: httpx.Client, ep: Endpoint | str, params: dict[str, Any] | None = No
         return walk_offset(c, ep.path, params, limit)
     if op.paging == "offset-flat" and "limit" in op.params:
         return walk_flat(c, ep.path, params, limit)
-    if "limit" in op.params:
+    if "limit" in op.params and "start" in op.params:
         return walk_until_empty(c, ep.path, params, limit)
+    if "limit" in op.params:  # installments: cursor and limit, but no additional_data to page with [SPEC-v2]
+        params = {**params, "limit": 500}
     r = c.get(ep.path, params=params)
     assert r.status_code == 200, (ep.path, r.status_code, r.text[:300])
     return records(r.json(), ep)
@@ -279,10 +310,11 @@ def served_lists() -> list[tuple[str, str]]:
     """(operation key, a concrete path) of every list operation the sandbox serves, from its route table."""
     from pipedrive_sandbox.api.routes import served
 
+    sample = {op_key(e.spec): e.path for e in ALL_LISTS if e.spec}
     out = []
     for key, route in sorted(served().items()):
-        if route.op.is_list:
-            out.append((key, key.split(" ", 1)[1].replace("{id}", "1")))  # id 1: the token user's thread
+        if route.op.is_list:  # a path of the table above, else id 1 (the token user's thread, a live deal...)
+            out.append((key, sample.get(key, key.split(" ", 1)[1].replace("{id}", "1"))))
     return out
 
 
@@ -307,3 +339,91 @@ def v1_time(dt: datetime) -> str:
 
 def streams(sb: Any) -> dict[str, dict]:
     return sb.truth()["streams"]
+
+
+# ---- child streams (issue 12) --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Child:
+    """A child stream as the sandbox serves it: its endpoint, its parent's truth stream and how a record
+    turns into the key truth()["streams"][name] lists (docs/sandbox.md, "Child streams")."""
+
+    name: str
+    path: str  # "{id}" is the parent's id; batched endpoints take `batch` ids in `param`
+    parent: str
+    key: Any  # (parent id, record) -> key
+    param: str | None = None
+    batch: int = 1
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def op(self) -> Operation:
+        return operation(op_key(self.path))
+
+
+def _id(pid: Any, r: dict) -> Any:
+    return r["id"]
+
+
+def _follower(pid: Any, r: dict) -> Any:
+    return [int(pid), r["user_id"]]
+
+
+def _change(pid: Any, r: dict) -> Any:
+    return [int(pid), r["field_key"], r["time"]]
+
+
+CHILDREN = [
+    Child("deal_products", "/api/v2/deals/products", "deals", _id, param="deal_ids", batch=100),
+    Child("deal_installments", "/api/v2/deals/installments", "deals", _id, param="deal_ids", batch=100),
+    Child("deal_participants", "/v1/deals/{id}/participants", "deals", _id),
+    Child("deal_flow", "/v1/deals/{id}/flow", "deals", lambda pid, r: [r["object"], r["data"]["id"]],
+          params={"all_changes": "1"}),
+    Child("deal_changelog", "/v1/deals/{id}/changelog", "deals", _change),
+    Child("person_changelog", "/v1/persons/{id}/changelog", "persons", _change),
+    Child("organization_changelog", "/v1/organizations/{id}/changelog", "organizations", _change),
+    Child("deal_followers", "/api/v2/deals/{id}/followers", "deals", _follower),
+    Child("person_followers", "/api/v2/persons/{id}/followers", "persons", _follower),
+    Child("organization_followers", "/api/v2/organizations/{id}/followers", "organizations", _follower),
+    Child("product_followers", "/api/v2/products/{id}/followers", "products", _follower),
+    Child("user_followers", "/api/v2/users/{id}/followers", "users", _follower),
+    Child("mail_messages", "/v1/mailbox/mailThreads/{id}/mailMessages", "mail_threads", _id),
+    Child("product_variations", "/api/v2/products/{id}/variations", "products", _id),
+    Child("deal_discounts", "/api/v2/deals/{id}/discounts", "deals", _id),
+    Child("note_comments", "/v1/notes/{id}/comments", "notes", lambda pid, r: r["uuid"]),
+    Child("organization_relationships", "/v1/organizationRelationships", "organizations", _id, param="org_id"),
+    Child("permission_set_assignments", "/v1/permissionSets/{id}/assignments", "permission_sets",
+          lambda pid, r: [r["permission_set_id"], r["user_id"]]),
+    Child("role_assignments", "/v1/roles/{id}/assignments", "roles", lambda pid, r: [r["role_id"], r["user_id"]]),
+]
+CHILDREN_BY_NAME = {c.name: c for c in CHILDREN}
+
+
+def visible_parents(truth: dict[str, dict], child: Child) -> list[Any]:
+    """The parents a connector can read: live ones, and archived deals (their children stay)."""
+    s = truth[child.parent]
+    return list(s["live"]) + (list(s["archived"]) if child.parent == "deals" else [])
+
+
+def child_records(c: httpx.Client, child: Child, pid: Any) -> list[dict]:
+    """Every record of one parent's child list, paged as the operation's facts say."""
+    if child.param:  # a query parameter carries the parent id (org_id), one at a time here
+        return walk(c, Endpoint(child.path, params={child.param: str(pid), **child.params}))
+    return walk(c, Endpoint(child.path.replace("{id}", str(pid)), spec=child.path, params=child.params))
+
+
+def walk_children(c: httpx.Client, child: Child, parents: list[Any]) -> dict[str, list[Any]]:
+    """A naive full read of a child stream: every parent's children (batched endpoints `batch` ids a call),
+    as truth's by_parent: parent id -> keys, parents without children left out."""
+    out: dict[str, list[Any]] = {}
+    if child.batch > 1:
+        for k in range(0, len(parents), child.batch):
+            chunk = parents[k:k + child.batch]
+            params = {str(child.param): ",".join(map(str, chunk)), "sort_by": "deal_id", **child.params}
+            for r in walk(c, Endpoint(child.path, params=params)):
+                out.setdefault(str(r["deal_id"]), []).append(child.key(r["deal_id"], r))
+        return {str(p): out[str(p)] for p in parents if str(p) in out}
+    for pid in parents:
+        keys = [child.key(pid, r) for r in child_records(c, child, pid)]
+        if keys:
+            out[str(pid)] = keys
+    return out

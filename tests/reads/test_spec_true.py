@@ -29,8 +29,9 @@ def _queries():
     for stream in STREAMS:
         for part in stream.parts(incremental=True):
             base = {k: str(v) for k, v in stream.query(part).items()}
-            if stream.parent is not None:  # one request per parent record: its id in the parameter
-                base[stream.parent.param] = "1"
+            parent = stream.parent
+            if parent is not None and not parent.in_path:  # the parent ids in a query parameter
+                base[parent.param] = ",".join(str(i) for i in range(1, parent.batch + 1))
             paging = stream.paging_of(part)
             limit = str(stream.page_size)
             pages = [{}]

@@ -33,7 +33,8 @@ def _choices(name: str) -> list:
 
 def test_registry_names_choices_defaults_and_reasons() -> None:
     assert set(OPTIONS) == {"update_time_on_archive", "update_time_on_delete", "tie_order", "limit_cap",
-                            "recents_user_data", "time_filter", "mail_thread_order", "call_log_order"}
+                            "recents_user_data", "time_filter", "mail_thread_order", "call_log_order",
+                            "child_change_touches_parent", "deleted_parent_children", "installments_paging"}
     for name, opt in OPTIONS.items():
         assert opt.name == name and len(opt.why) > 20
         assert opt.default in opt.choices, name

@@ -18,7 +18,7 @@ from tests.kit.sandbox import (
     ids,
     parse_time,
     records,
-    walk_cursor,
+    walk,
 )
 
 # Known, documented deviations: (endpoint path, property) -> why the sandbox may omit it.
@@ -106,8 +106,8 @@ def test_sort_cases_are_found() -> None:
 @pytest.mark.parametrize(("ep", "sort_by"), _sort_cases(), ids=lambda x: str(x))
 def test_every_documented_sort_by_orders_records(sandbox, ep: Endpoint, sort_by: str) -> None:
     with client(sandbox) as c:
-        asc = walk_cursor(c, ep.path, {**ep.params, "sort_by": sort_by}, limit=500)
-        desc = walk_cursor(c, ep.path, {**ep.params, "sort_by": sort_by, "sort_direction": "desc"}, limit=500)
+        asc = walk(c, ep, {"sort_by": sort_by}, limit=500)
+        desc = walk(c, ep, {"sort_by": sort_by, "sort_direction": "desc"}, limit=500)
     assert asc, f"{ep} has no records"
     key = (lambda r: parse_time(r[sort_by])) if sort_by.endswith("_time") else (lambda r: r[sort_by])
     present = [r for r in asc if r.get(sort_by) is not None]

@@ -17,11 +17,18 @@ EXPECTED_STREAMS = {
     "filters", "permission_sets", "roles", "goals", "deal_fields", "person_fields", "organization_fields",
     "product_fields", "lead_fields", "note_fields",
     "projects", "tasks", "project_templates", "boards", "phases", "project_fields", "webhooks",
+    # child streams (issue 12)
+    "deal_products", "deal_installments", "deal_discounts", "deal_participants", "deal_flow", "deal_changelog",
+    "person_changelog", "organization_changelog", "deal_followers", "person_followers", "organization_followers",
+    "product_followers", "user_followers", "mail_messages", "product_variations", "note_comments",
+    "organization_relationships", "permission_set_assignments", "role_assignments",
 }
 # Keys that are strings: UUIDs, call-log ids, lead-source names, field codes/keys ([SPEC-v1], [SPEC-v2]).
 STRING_KEYS = {"leads", "call_logs", "lead_labels", "lead_sources", "permission_sets", "goals", "deal_fields",
                "person_fields", "organization_fields", "product_fields", "lead_fields", "note_fields",
-               "project_fields"}
+               "project_fields", "deal_discounts", "note_comments"}
+# Keys the connector synthesizes for child records without an id of their own (Parent.key_from): strings.
+STRING_KEYS |= {s.name for s in STREAMS if s.parent is not None and s.parent.key_from}
 
 
 def test_every_stream_in_the_stream_table_has_a_schema() -> None:

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from source_pipedrive.children import added_fields
 from source_pipedrive.schemas import base_schema
 from source_pipedrive.streams import DEAL_INCLUDE_FIELDS, STREAMS, STREAMS_BY_NAME, Stream
 from tests.kit.schemas import (
@@ -44,7 +45,7 @@ def allowed(stream: Stream) -> set[str]:
     out |= set(DEFAULT_BUT_UNDECLARED.get(stream.name, {}))
     if stream.field_list:
         out.add("custom_fields")  # typed per account from the stream's *Fields endpoint
-    return out
+    return out | added_fields(stream)  # a child record's link, synthesized key, parent's time
 
 
 def phantoms(stream: Stream, properties: set[str]) -> set[str]:

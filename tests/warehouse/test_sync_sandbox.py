@@ -31,7 +31,7 @@ def live_ids(con: duckdb.DuckDBPyConnection, table: str) -> set:
 
 def assert_matches_truth(db, truth: dict) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
-        streams = [s.name for s in STREAMS if s.name in truth]
+        streams = [s.name for s in STREAMS if s.name in truth and not s.optional]  # sync's default streams
         assert set(CORE_STREAMS) <= set(streams)
         for name in streams:
             t = truth[name]
@@ -52,7 +52,8 @@ def test_first_sync_matches_the_sandbox_ground_truth(sandbox, config_file, tmp_p
     assert rows["deals"]["rows"] == truth["deals"]["count"] + len(truth["deals"]["deleted"])
     assert rows["persons"]["inserted"] == rows["persons"]["rows"] == truth["persons"]["count"]
     assert all(s["status"] == "complete" and s["pages"] >= 1 for s in summary["streams"])
-    assert set(user_tables(db)) == {s.name for s in STREAMS}
+    # per-record child streams are opt-in (--streams or the config's child_streams)
+    assert set(user_tables(db)) == {s.name for s in STREAMS if not s.optional}
     with duckdb.connect(str(db), read_only=True) as con:
         # The custom-field mapping names every custom column after its Pipedrive field.
         mapped = dict(con.execute('SELECT column_name, name FROM _custom_fields WHERE stream = \'deals\'').fetchall())
@@ -61,7 +62,8 @@ def test_first_sync_matches_the_sandbox_ground_truth(sandbox, config_file, tmp_p
         labelled = con.execute("SELECT count(*) FROM deals WHERE customer_type IS NOT NULL"
                                " AND custom_label('deals', 'customer_type', customer_type) IS NULL").fetchone()
         assert labelled == (0,)
-        assert con.execute("SELECT count(*) FROM _state WHERE pending_sync_id IS NULL").fetchone() == (len(STREAMS),)
+        assert con.execute("SELECT count(*) FROM _state WHERE pending_sync_id IS NULL").fetchone() == \
+            (len([s for s in STREAMS if not s.optional]),)
 
 
 def test_second_sync_applies_creates_updates_deletes_and_archives(make_sandbox, tmp_path):

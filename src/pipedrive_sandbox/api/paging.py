@@ -28,6 +28,7 @@ class Listing:
     more: bool = False
     next_cursor: str | None = None
     extra: dict[str, Any] | None = None      # additional_data beside the paging block (recents' timestamps)
+    paging: str | None = None                # overrides the operation's paging fact (option installments_paging)
 
 
 def taken(limit: int, cap: int | None) -> int:

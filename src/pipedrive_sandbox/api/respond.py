@@ -54,7 +54,7 @@ def _additional(paging: str, listing: Listing) -> dict[str, Any] | None:
 def envelope(op: Operation, listing: Listing) -> list[bytes]:
     """The 200 body of a list operation, shaped by its `paging` fact [SPEC-v1], [SPEC-v2], as byte chunks:
     the ~1 MB of a 500-deal page is joined once and never copied again."""
-    add = _additional(op.paging, listing)
+    add = _additional(listing.paging or op.paging, listing)
     tail = b"" if add is None else b',"additional_data":' + dumps(add)
     if op.records_key is not None:  # data: {"goals": [...]}
         head = b'{"success":true,"data":{"' + op.records_key.encode() + b'":['

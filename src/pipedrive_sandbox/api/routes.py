@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from ..data.store import Store
 from ..spec import Operation, operation
+from . import children as ch
 from . import v1_lists as v1
-from .deal_products import deal_products
 from .fields import V1_FIELD_KINDS, V2_FIELD_KINDS, note_fields, project_fields, v1_fields, v2_fields
 from .goals import goals
 from .paging import Listing
@@ -61,7 +61,9 @@ def _setting(name: str, paginate: bool = False) -> Handler:
 
 
 _OTHERS: dict[str, Handler] = {
-    "/api/v2/deals/products": lambda s, q, p: deal_products(s, q, None),
+    "/api/v2/deals/products": lambda s, q, p: ch.deal_products(s, q, None),
+    "/api/v2/deals/installments": lambda s, q, p: ch.installments(s, q),
+    "/v1/organizationRelationships": lambda s, q, p: ch.org_relationships(s, q),
     "/v1/leads": lambda s, q, p: v1.leads(s, q),
     "/v1/leads/archived": lambda s, q, p: v1.leads(s, q, archived=True),
     "/v1/leadLabels": _setting("lead_labels"),
@@ -93,21 +95,45 @@ STATIC: dict[str, Route] = {
 }
 
 
-def _pattern(template: str, handler: Handler) -> tuple[re.Pattern[str], Route]:
-    """A templated path ("/api/v2/deals/{id}") as a regex over digits, with the template's operation."""
-    rx = re.escape(template).replace(r"\{id\}", r"(?P<id>\d+)")
+def _pattern(template: str, handler: Handler, id_rx: str = r"\d+") -> tuple[re.Pattern[str], Route]:
+    """A templated path ("/api/v2/deals/{id}") as a regex (ids: digits unless said), with its operation."""
+    rx = re.escape(template).replace(r"\{id\}", f"(?P<id>{id_rx})")
     return re.compile(f"^{rx}$"), _r(template, handler)
 
 
+def _child(handler: Callable[[Store, Query, str], Listing]) -> Handler:
+    return lambda s, q, p: handler(s, q, p["id"])
+
+
+# The child endpoints of issue 12: one parent's children (api.children, data.children)
+_CHILDREN: dict[str, Handler] = {
+    "/api/v2/deals/{id}/products": lambda s, q, p: ch.deal_products(s, q, p["id"]),
+    "/v1/deals/{id}/participants": _child(ch.offset_list("deal_participants", "id")),
+    "/v1/deals/{id}/flow": _child(ch.deal_flow),
+    "/v1/deals/{id}/changelog": _child(ch.changelog("deal_changelog")),
+    "/v1/persons/{id}/changelog": _child(ch.changelog("person_changelog")),
+    "/v1/organizations/{id}/changelog": _child(ch.changelog("organization_changelog")),
+    **{f"/api/v2/{e}/{{id}}/followers": _child(ch.per_parent(f"{one}_followers", "add_time"))
+       for e, one in (("deals", "deal"), ("persons", "person"), ("organizations", "organization"),
+                      ("products", "product"), ("users", "user"))},
+    "/v1/mailbox/mailThreads/{id}/mailMessages": _child(ch.whole("mail_messages", "message_time")),
+    "/api/v2/products/{id}/variations": _child(ch.per_parent("product_variations", "id")),
+    "/api/v2/deals/{id}/discounts": _child(ch.whole("deal_discounts", "created_at")),
+    "/v1/notes/{id}/comments": _child(ch.offset_list("note_comments", "add_time")),
+    "/v1/roles/{id}/assignments": _child(ch.assignments("role_assignments")),
+}
 PATTERNS: list[tuple[re.Pattern[str], Route]] = [
-    _pattern("/v1/mailbox/mailThreads/{id}/mailMessages", lambda s, q, p: v1.mail_messages(s, p["id"])),
-    _pattern("/api/v2/deals/{id}/products", lambda s, q, p: deal_products(s, q, int(p["id"]))),
-] + [_pattern(f"/api/v2/{e}/{{id}}", _v2_one(e)) for e in SINGLE]
+    *(_pattern(path, handler) for path, handler in _CHILDREN.items()),
+    # permission set ids are UUIDs [SPEC-v1]
+    _pattern("/v1/permissionSets/{id}/assignments", _child(ch.assignments("permission_set_assignments")),
+             r"[0-9A-Za-z-]+"),
+    *(_pattern(f"/api/v2/{e}/{{id}}", _v2_one(e)) for e in SINGLE),
+]
 
 # The deprecated v1 entity endpoints are gone from the current v1 spec (176 -> 143 paths) [SPEC-v1],
 # out of support since 2026-08-01 [CL-OOS]; the sandbox answers them 410 Gone.
 # Only the removed operations (list, single, /collection, /summary, /timeline, deal products...) get 410; the
-# sub-resources still in the spec (/deals/{id}/flow, /changelog, /participants...) are not served: 404.
+# sub-resources still in the spec (/deals/{id}/flow, /changelog, /participants...) are served (PATTERNS).
 REMOVED_V1 = re.compile(r"^/v1/(deals|persons|organizations|activities|products|pipelines|stages)"
                         r"(/\d+|/collection|/summary|/timeline|/archived|/summary/archived|/timeline/archived"
                         r"|/\d+/(products|deals|activities|persons|files|mailMessages|followers))?$")

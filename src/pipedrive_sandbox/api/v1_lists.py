@@ -6,13 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..data.clock import DAY, lead_dt, v1_dt
-from ..data.derived import mail_messages as derived_messages
 from ..data.record import ARCHIVED, LIVE
 from ..data.store import Store
 from ..data.table import Table
 from ..data.v1_records import TOKEN_USER
 from .paging import Listing, offset_slice
-from .query import ApiError, Query, q_date, q_int, q_time
+from .query import Query, q_date, q_int, q_time
 from .render_v1 import v1
 from .respond import cached, dumps, one
 from .v1_listing import table_list
@@ -94,14 +93,6 @@ def mail_threads(store: Store, q: Query) -> Listing:
     # thread's flags moves its update_time, not its place in the list.
     return table_list(store, "mail_threads", q, preds=[_mine(t), lambda i: folder in t.get(i)["folders"]],
                       order=latest)
-
-
-def mail_messages(store: Store, thread_id: str) -> Listing:
-    t = store.table("mail_threads")
-    i = t.row_of(thread_id)
-    if i is None or t.visible(i, store.clock.now()) is None or t.get(i)["user_id"] != TOKEN_USER:
-        raise ApiError(404, "Mail thread not found")     # another user's mailbox is not yours to read
-    return Listing([dumps(m) for m in derived_messages(t.get(i))])
 
 
 def users(store: Store) -> Listing:

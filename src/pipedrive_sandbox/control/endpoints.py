@@ -8,12 +8,13 @@ from typing import Any
 
 import orjson
 
+from ..api.children import render_child
 from ..api.render_v1 import v1
 from ..api.render_v2 import v2
 from ..api.v2_lists import V2_TABLES
 from ..app import App
 from ..data.clock import iso
-from ..data.store import SETTINGS, entity_name
+from ..data.store import CHILDREN, SETTINGS, entity_name
 
 _REC = re.compile(r"^/_sandbox/records/(?P<entity>[A-Za-z_]+)(?:/(?P<id>[^/]+))?(?P<archive>/(?:un)?archive)?$")
 Answer = tuple[int, object]      # (status, JSON-able payload)
@@ -25,6 +26,8 @@ def _record(app: App, entity: str, ext_id: str | int) -> dict[str, Any]:
     st = app.store
     if entity in SETTINGS:
         return st.setting(entity, ext_id)
+    if entity in CHILDREN:       # a child stream's record, by its control id (docs/sandbox.md)
+        return render_child(st, entity, str(ext_id))
     t = st.table(entity)
     i = t.row_of(ext_id)
     if i is None:
@@ -67,7 +70,9 @@ def _advance(app: App, data: dict[str, Any]) -> object:
 
 
 def _truth(app: App, data: dict[str, Any]) -> object:
-    t = app.store.truth()
+    """Every stream's truth, or those of the body's "streams" list."""
+    only = data.get("streams")
+    t = app.store.truth(None if only is None else [str(x) for x in only])
     t["now"] = iso(t["now"])
     return t
 

@@ -155,8 +155,10 @@ class Sandbox:
         """The current record as the API shows it (sandbox addition)."""
         return self._call("GET", f"/_sandbox/records/{entity}/{id}")
 
-    def truth(self) -> dict[str, Any]:
-        return self._call("GET", "/_sandbox/truth")
+    def truth(self, streams: list[str] | tuple[str, ...] | None = None) -> dict[str, Any]:
+        """What a connector can read per stream; `streams` limits the answer (child streams of a large
+        sandbox take a while to list)."""
+        return self._call("GET", "/_sandbox/truth", None if streams is None else {"streams": list(streams)})
 
     def stats(self) -> dict[str, Any]:
         return self._call("GET", "/_sandbox/stats")

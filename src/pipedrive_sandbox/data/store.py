@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Collection
 from typing import Any
 
 from ..options import Options
 from . import core_records, project_records, v1_records
+from .child_records import KINDS
+from .children import Children
 from .clock import SimClock
 from .custom_fields import CF_KIND, CustomFields, from_v2
 from .generator import Gen
@@ -41,12 +44,15 @@ ALIASES = {"activityTypes": "activity_types", "leadLabels": "lead_labels", "lead
 # Per-user entities: the API returns only the token user's records ("call logs assigned to a particular
 # user", the user's mailbox [SPEC-v1]), so that is all a connector can read, and all the truth lists.
 OWNED = ("call_logs", "mail_threads")
+# Child streams (data.children): changed through the control interface like entities, by their truth name.
+CHILDREN = (*(k.name for k in KINDS), "deal_flow", "organization_relationships", "permission_set_assignments",
+            "role_assignments")
 
 
 def entity_name(name: str) -> str:
     """The control name of an entity (camelCase API names and singulars are accepted); KeyError if none."""
     name = ALIASES.get(name, name)
-    if name not in ENTITIES and name not in SETTINGS:
+    if name not in ENTITIES and name not in SETTINGS and name not in CHILDREN:
         raise KeyError(name)
     return name
 
@@ -62,6 +68,7 @@ class Store:
         self.settings = settings_tables(self.gen)
         self.version = 0      # bumped by every mutation (keys derived caches such as /v1/recents)
         self.recents_cache: dict[tuple[tuple[str, ...], int, int], list[Any]] = {}
+        self.children = Children(self)
 
     def table(self, name: str) -> Table:
         t = self._tables.get(name)
@@ -93,6 +100,10 @@ class Store:
             self._changed()
             if name in SETTINGS:
                 return name, self._create_setting(name, fields, now)
+            if name in CHILDREN:
+                cid, parents = self.children.create(name, fields, now)
+                self._child_changed(parents, now)
+                return name, cid
             return name, self._create_row(name, fields, now)
 
     def _create_setting(self, name: str, fields: dict[str, Any], now: int) -> ExtId:
@@ -117,6 +128,8 @@ class Store:
         rec = t.maker(t.gen, i, now, now, LIVE, 0)
         if name == "leads":
             rec["_add_ms"] = rec["_upd_ms"] = 0
+        if name == "deals":      # a new deal has no children yet (its include_fields counters say so)
+            rec.update(_products_count=0, _followers_count=0, _participants_count=0)
         t.rows[i] = rec
         self._apply(name, rec, fields)
         if t.ext is not None:
@@ -166,12 +179,33 @@ class Store:
                 if "update_time" in srec:
                     srec["update_time"] = now
                 return name, srec["id"]
+            if name in CHILDREN:
+                cid, parents = self.children.update(name, str(ext_id), fields, now)
+                self._child_changed(parents, now)
+                return name, cid
             t, i = self._row(name, ext_id)
+            self.children.freeze_parent(name, i)
             before = t.snapshot(i)
             rec = t.get(i)
+            old = dict(rec)
             self._apply(name, rec, fields)
             self._stamp(t, i, rec, now, before)
+            self.children.log_changes(name, i, old, rec, now)
             return name, rec["id"]
+
+    def _child_changed(self, parents: list[tuple[str, int]], now: int) -> None:
+        """After a child changed: its parents' other children are stored first (they follow the unchanged
+        parent), deal counters follow, and update_time moves per option child_change_touches_parent."""
+        for entity, i in dict.fromkeys(parents):
+            self.children.freeze_parent(entity, i)
+            t = self.table(entity)
+            before = t.snapshot(i)
+            rec = t.get(i)
+            rec.update(self.children.counts(entity, i))
+            if self.options.child_change_touches_parent:
+                self._stamp(t, i, rec, now, before)
+            else:
+                t.touch(i, before)     # counters changed: drop the cached bytes only
 
     def _stamp(self, t: Table, i: int, rec: Record, now: int, before: tuple[int, int, int]) -> None:
         t.upd[i] = now
@@ -192,7 +226,11 @@ class Store:
             if name in SETTINGS:
                 self.settings[name].remove(self.setting(name, ext_id))
                 return
+            if name in CHILDREN:
+                self._child_changed(self.children.delete(name, str(ext_id)), now)
+                return
             t, i = self._row(name, ext_id)
+            self.children.freeze_parent(name, i)
             before = t.snapshot(i)
             rec = t.get(i)
             t.state[i], t.stime[i] = DELETED, now
@@ -221,6 +259,7 @@ class Store:
                 raise ValueError(f"{name} {ext_id} is deleted")
             if (t.state[i] == ARCHIVED) == archived:
                 return       # already in that state: nothing changes
+            self.children.freeze_parent(name, i)
             before = t.snapshot(i)
             rec = t.get(i)
             t.state[i], t.stime[i] = (ARCHIVED, now) if archived else (LIVE, 0)
@@ -233,15 +272,23 @@ class Store:
                 t.touch(i, before)
 
     # ---- ground truth ------------------------------------------------------------------------------
-    def truth(self) -> dict[str, Any]:
+    def truth(self, only: Collection[str] | None = None) -> dict[str, Any]:
+        """What a connector can read, per stream (`only`: these streams; ValueError for an unknown name)."""
         now = self.clock.now()
+        known = (*ENTITIES, *SETTINGS, *CHILDREN)
+        wanted = set(known if only is None else only)
+        if wanted - set(known):
+            raise ValueError(f"unknown streams {sorted(wanted - set(known))}; streams: {', '.join(known)}")
         streams: dict[str, dict[str, Any]] = {}
         with self.lock:
             for name in ENTITIES:
-                streams[name] = self._table_truth(name, now)
+                if name in wanted:
+                    streams[name] = self._table_truth(name, now)
             for name in SETTINGS:
-                ids = [r.get("id", r.get("name")) for r in self.settings[name]]
-                streams[name] = {"live": ids, "archived": [], "deleted": [], "count": len(ids)}
+                if name in wanted:
+                    ids = [r.get("id", r.get("name")) for r in self.settings[name]]
+                    streams[name] = {"live": ids, "archived": [], "deleted": [], "count": len(ids)}
+            streams.update(self.children.truth([n for n in CHILDREN if n in wanted], now))
         return {"now": now, "streams": streams}
 
     def _table_truth(self, name: str, now: int) -> dict[str, Any]:

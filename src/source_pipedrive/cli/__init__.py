@@ -40,7 +40,8 @@ def build_parser(sandbox_options: bool = True) -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="sync into a local DuckDB file (incremental after the first run)")
     sync.add_argument("--config", required=True, help="config JSON file")
     sync.add_argument("--db", default="pipedrive.duckdb", help="DuckDB file (default: pipedrive.duckdb)")
-    sync.add_argument("--streams", help="comma-separated stream names (default: all)")
+    sync.add_argument("--streams", help="comma-separated stream names (default: all but the child streams that "
+                      "cost one request per parent, unless the config's child_streams names them)")
     sync.add_argument("--full-refresh", action="store_true", help="re-read everything, ignoring saved state")
     sync.add_argument("--quiet", action="store_true", help="no progress output (for cron)")
     sync.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")

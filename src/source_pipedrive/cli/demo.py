@@ -11,6 +11,7 @@ import duckdb
 from rich.table import Table
 
 from .. import sync
+from ..children import sync_default
 from ..errors import SourceError
 from .display import make_console, summary_table
 from .sync_command import watcher
@@ -63,15 +64,17 @@ def demo_command(args: argparse.Namespace) -> int:
     try:
         with Sandbox(scale=args.scale, seed=args.seed, subprocess=args.scale != "small") as sb:
             config = {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url}
-            out.print(f"Sandbox at {sb.url}; first sync into {db} (every stream, from scratch):")
-            first = sync.run(config, db, watch=watcher(err, quiet=False))
+            out.print(f"Sandbox at {sb.url}; first sync into {db} (every stream `sync` reads by default, "
+                      "from scratch):")
+            streams = sync_default()  # as `source-pipedrive sync` without --streams
+            first = sync.run(config, db, streams=streams, watch=watcher(err, quiet=False))
             out.print(summary_table(first.streams, title="first sync"))
             if first.error:
                 out.print(f"[red]error:[/] {first.error}")
                 return 1
             changes = _change_some_data(sb)
             out.print(f"\nMeanwhile in Pipedrive: {changes}. Second sync (incremental, state from the database):")
-            second = sync.run(config, db, watch=watcher(err, quiet=False))
+            second = sync.run(config, db, streams=streams, watch=watcher(err, quiet=False))
             out.print(summary_table(second.streams, title="second sync"))
             if second.error:
                 out.print(f"[red]error:[/] {second.error}")

@@ -16,6 +16,7 @@ import orjson
 from rich.console import Console
 
 from .. import protocol
+from ..children import sync_default
 from ..config import migrate_legacy_config, parse_config
 from ..errors import ConfigError, SourceError
 from ..events import Event, Notice
@@ -53,10 +54,12 @@ def sync_command(args: argparse.Namespace) -> int:
         try:
             config = _load_config(args.config, silent=not shown("WARN", level),
                                   share=getattr(args, "max_token_share", None))
-            streams = [s.strip() for s in args.streams.split(",") if s.strip()] if args.streams else None
+            streams = _selected(args.streams, config)
             result = run(config, args.db, streams=streams, full_refresh=bool(args.full_refresh),
                          config_path=args.config, watch=watcher(console, quiet, level, began),
                          source=NoticeSource(notify))
+            # Inside the handler: a SIGTERM while the summary prints is an interrupt like any other.
+            return report(result, args, console, quiet)
         except SyncError as error:
             return _early_failure(args, explain_open_error(str(error)), USAGE)
         except SourceError as error:  # before any stream started: credentials, network, discover
@@ -70,7 +73,14 @@ def sync_command(args: argparse.Namespace) -> int:
             # A bug: one line, like every other error (SOURCE_PIPEDRIVE_TRACEBACK=1 shows the traceback).
             error_line(f"unexpected {type(error).__name__}: {first_line(error)}")
             return FAILED
-    return report(result, args, console, quiet)
+
+
+def _selected(names: str | None, config: dict[str, Any]) -> list[str]:
+    """--streams as given; without it every stream but the per-record children not in the config's
+    child_streams (one request per parent record: opt-in)."""
+    if names:
+        return [s.strip() for s in names.split(",") if s.strip()]
+    return sync_default(parse_config(config).child_streams)
 
 
 def notifier(console: Console, quiet: bool, level: str = DEFAULT_LOG_LEVEL) -> Notify:

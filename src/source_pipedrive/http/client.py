@@ -376,7 +376,8 @@ class Client:
         # The exception carries the news; the caller decides whether it is an error (a 404 may not be).
         self._emit("debug", message)
         kind = verdict.error or ServerError
-        return kind(message, internal=self._redact(internal) if internal else None)
+        return kind(message, internal=self._redact(internal) if internal else None,
+                    status=resp.status_code if resp is not None else None)
 
     def _note_date(self, resp: httpx.Response) -> None:
         value = resp.headers.get("date")

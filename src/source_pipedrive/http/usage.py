@@ -24,15 +24,24 @@ EXCEPTIONS: dict[str, int] = {
     "/api/v2/pipelines": 5,
     "/api/v2/stages": 5,
     "/v1/webhooks": 10,
+    # One record's sub-resources, by their spec path ({id}: any id in a real request).
+    "/v1/deals/{id}/flow": 40,
+    "/v1/deals/{id}/participants": 10,
+    "/v1/roles/{id}/assignments": 10,
 }
 _SINGLE = re.compile(r"/\d+$")
+_TEMPLATES = [(re.compile("^" + re.escape(t).replace(r"\{id\}", "[^/]+") + "$"), cost)
+              for t, cost in EXCEPTIONS.items() if "{id}" in t]
 
 
 def token_cost(path: str) -> int:
-    """The tokens one GET of `path` costs."""
+    """The tokens one GET of `path` (a request's path, or a spec path with {id}) costs."""
     path = path[4:] if path.startswith("/api/v1/") else path
     if path in EXCEPTIONS:
         return EXCEPTIONS[path]
+    for template, cost in _TEMPLATES:
+        if template.match(path):
+            return cost
     v2 = path.startswith("/api/v2/")
     if _SINGLE.search(path):
         return 1 if v2 else 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import account, contacts, engagement, fieldlists, projects, sales, settings
+from . import account, children, contacts, engagement, fieldlists, projects, sales, settings
 
 _SCHEMAS: dict[str, dict[str, Any]] = {
     **sales.SCHEMAS,
@@ -15,6 +15,7 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     **settings.SCHEMAS,
     **fieldlists.SCHEMAS,
     **projects.SCHEMAS,
+    **children.SCHEMAS,
 }
 STREAM_NAMES: tuple[str, ...] = tuple(sorted(_SCHEMAS))
 

@@ -97,7 +97,7 @@ CALL_LOGS = record(
     company_id=INT_N,
 )
 
-_PARTY = obj(
+MAIL_PARTY = obj(
     id=INT_N,
     name=STR_N,
     latest_sent=BOOL_N,
@@ -125,7 +125,7 @@ MAIL_THREADS = record(
     synced_flag=FLAG01,
     smart_bcc_flag=FLAG01,
     mail_link_tracking_enabled_flag=FLAG01,
-    parties=obj(to=arr(_PARTY), **{"from": arr(_PARTY)}),
+    parties=obj(to=arr(MAIL_PARTY), **{"from": arr(MAIL_PARTY)}),
     drafts_parties=arr(obj()),
     folders=arr(described(STR_N, "inbox, drafts, sent or archive")),
     version=NUM_N,
