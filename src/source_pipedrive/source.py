@@ -65,6 +65,10 @@ def discover(config: dict[str, Any] | Config, *, log: Log | None = None, usage: 
 def catalog_entry(stream: Stream, fields: list[CustomField] | None = None) -> Message:
     schema = stream_schema(stream.name, fields or [])
     about = description(stream)  # a child stream: its parents and what it costs
+    if stream.until_param:
+        about = (f"Read in time slices side by side: records arrive out of {stream.cursor} order, and a record "
+                 f"updated during the read may come twice; deduplicate by {stream.primary_key}, keeping the "
+                 f"greatest {stream.cursor} (docs/reading.md).")
     if about:
         schema["description"] = about
     entry: Message = {
