@@ -43,11 +43,12 @@ def write(tmp: Path, name: str, content) -> str:
     return str(path)
 
 
-def run_read(sb, tmp: Path, catalog: dict, *, workers: int = 3, stdout=subprocess.DEVNULL,
+def run_read(sb, tmp: Path, catalog: dict, *, workers: int | None = None, stdout=subprocess.DEVNULL,
              in_flight: int | None = None) -> tuple[float, int]:
     """Run read in a child process; return (seconds, peak RSS of that child in MB)."""
-    settings = {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url,
-                "num_workers": workers}
+    settings: dict[str, Any] = {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url}
+    if workers is not None:  # else the config's default
+        settings["num_workers"] = workers
     if in_flight is not None:
         settings["max_in_flight"] = in_flight
     config = write(tmp, "config.json", settings)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,25 +39,46 @@ PER_RECORD_GROUP = 10
 
 def read_children(client: Client, stream: Stream, state: StreamState, start_date: datetime | None,
                   should_stop: Callable[[], bool], warn: Warn) -> Iterator[Batch]:
-    """Yield a Batch per group of parents (ParentsRead, their children, the state after them)."""
+    """Yield a Batch per group of parents (ParentsRead, their children, the state after them).
+
+    Groups are requested side by side (as many as the limiter wants requests in flight) and delivered
+    in the order they were taken, so each STATE still covers exactly the groups before it."""
     parent = _parent(stream)
     parents = STREAMS_BY_NAME[parent.stream]
     walk = _Walk(stream, state, client)
     size = parent.batch if parent.batch > 1 else PER_RECORD_GROUP
     listed = read_stream(client, parents, initial_state(parents, state.incremental, state.parent), start_date,
                          warn=warn)
-    for page in listed:
-        gone = walk.add(page)
-        if gone:  # deleted parents have no children any more: announced, nothing requested
-            yield walk.delivered(gone, [])
-        while len(walk.pending) >= size:
-            yield _group(client, stream, walk, walk.take(size), warn)
+    ahead: deque[tuple[list[Any], Future[list[JsonObject]]]] = deque()
+    pool = ThreadPoolExecutor(max_workers=max(1, client.limiter.max_in_flight), thread_name_prefix=stream.name)
+
+    def fetch(last: bool) -> Iterator[Batch]:
+        """Send the full groups (every group when `last`); deliver the oldest while too many are ahead."""
+        while len(walk.pending) >= size or (last and walk.pending):
+            group = walk.take(size)
+            ahead.append((group, pool.submit(_fetch, client, stream, group, walk.stamps, warn)))
+            while len(ahead) > (0 if last else max(1, client.limiter.in_flight_target()) - 1):
+                done_group, future = ahead.popleft()
+                yield walk.delivered(done_group, future.result())
+        while last and ahead:
+            done_group, future = ahead.popleft()
+            yield walk.delivered(done_group, future.result())
+
+    try:
+        for page in listed:
+            gone = walk.add(page)
+            if gone:  # deleted parents have no children any more: announced, nothing requested
+                yield walk.delivered(gone, [])
+            for batch in fetch(last=False):
+                yield batch
+                if should_stop():
+                    return
+        for batch in fetch(last=True):
+            yield batch
             if should_stop():
                 return
-    while walk.pending:
-        yield _group(client, stream, walk, walk.take(size), warn)
-        if should_stop():
-            return
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     state.finish(client.server_now())
     state.parent = walk.committed
     if state.incremental:
@@ -199,9 +221,9 @@ class _Walk:
         return list(kept), min(kept.values(), default=None)
 
 
-def _group(client: Client, stream: Stream, walk: _Walk, group: list[Any], warn: Warn) -> Batch:
-    """Request the children of one group of parents (one request for a batched endpoint, one per parent
-    otherwise, each paged to its end)."""
+def _fetch(client: Client, stream: Stream, group: list[Any], stamps: dict[Any, Any], warn: Warn) -> list[JsonObject]:
+    """The children of one group of parents (one request for a batched endpoint, one per parent
+    otherwise, each paged to its end), shaped to link to their parents."""
     parent = _parent(stream)
     requests = [group] if parent.batch > 1 else [[pid] for pid in group]
     records: list[JsonObject] = []
@@ -217,8 +239,8 @@ def _group(client: Client, stream: Stream, walk: _Walk, group: list[Any], warn: 
                 raise
             # Deleted between its listing and this request: it has no children now.
             warn(f"GET {part.path}: not found (the {parent.stream} record was deleted during the read)")
-        records.extend(shape(stream, got, ids, walk.stamps))
-    return walk.delivered(group, records)
+        records.extend(shape(stream, got, ids, stamps))
+    return records
 
 
 def request_part(stream: Stream, ids: list[Any]) -> Part:

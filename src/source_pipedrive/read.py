@@ -125,9 +125,16 @@ def plan(catalog: Any, states: dict[str, StateBlob], notes: list[str] | None = N
     if fallback and notes is not None:
         notes.append(f"Read in full refresh, having no cursor for incremental: {', '.join(fallback)}.")
     # Under a daily budget smaller than one pass, the same order every run would starve the last
-    # streams: those furthest behind go first (state.urgency); among equals, the entity lists (the long
-    # ones) before reference data and settings, so the longest reads start first.
-    return sorted(jobs, key=lambda job: (urgency(job.saved), not job.stream.incremental))
+    # streams: those furthest behind go first (state.urgency); among equals, the longest reads first.
+    return sorted(jobs, key=lambda job: (urgency(job.saved), length_rank(job.stream)))
+
+
+def length_rank(stream: Stream) -> int:
+    """How long a stream's read tends to be, longest first: child streams (a parent listing, then their
+    own requests), entity lists, then reference data and settings (a request or two)."""
+    if stream.parent is not None:
+        return 0
+    return 1 if stream.incremental else 2
 
 
 class _Run:

@@ -203,11 +203,6 @@ class RateLimiter:
         """
         with self._cond:
             self._inflight = max(0, self._inflight - 1)
-            if self._sent:
-                # The server counted this request when it arrived, somewhere between our send and now:
-                # its place in our window moves to now (the oldest entry goes; the count stays).
-                self._sent.popleft()
-                self._sent.append(now)
             if status == 429:
                 self._start_cooldown(_cooldown_seconds(headers or {}), now)
             if headers is not None:
