@@ -9,7 +9,10 @@ Prints figures; asserts nothing (timings vary by machine).
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +40,7 @@ class ScriptedSource:
                              "source_defined_primary_key": [["id"]], "source_defined_cursor": True,
                              "default_cursor_field": ["update_time"]}]}
 
-    def read(self, config: dict, catalog: dict, state=None):
+    def read(self, config: dict, catalog: dict, state=None, on_event=None):
         r = random.Random(1)
         values = {"enum": lambda: r.choice([1, 2]), "set": lambda: [5, 6], "varchar": lambda: "text",
                   "monetary": lambda: {"value": r.random() * 1e4, "currency": "EUR"}, "double": r.random,
@@ -73,7 +76,7 @@ class Replay:
     def discover(self, config: dict) -> dict:
         return self.source.discover(config)
 
-    def read(self, config: dict, catalog: dict, state=None):
+    def read(self, config: dict, catalog: dict, state=None, on_event=None):
         return iter(self.messages)
 
 
@@ -97,36 +100,90 @@ def result_columns(db: Path) -> list:
         return con.execute("DESCRIBE deals").fetchall()
 
 
-def bench_sandbox(scale: str) -> None:
+def configured_catalog(config: dict) -> dict:
+    """What `sync` reads on a new file: every stream, incremental where it can be (from scratch)."""
+    from source_pipedrive import source
+
+    streams = []
+    for entry in source.discover(config)["streams"]:
+        inc = "incremental" in entry.get("supported_sync_modes", [])
+        streams.append({"stream": entry, "sync_mode": "incremental" if inc else "full_refresh",
+                        "destination_sync_mode": "append_dedup",
+                        "primary_key": entry.get("source_defined_primary_key") or []})
+    return {"streams": streams}
+
+
+def timed_child(argv: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[float, float, float, int, bytes]:
+    """(wall seconds, peak RSS in MB, CPU seconds, exit code, stdout) of `python -m source_pipedrive ARGV`, a child
+    process of its own: its peak RSS is its own (os.wait4), neither the sandbox's nor this script's."""
+    began = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "source_pipedrive", *argv], stdout=stdout,
+                            stderr=subprocess.PIPE)
+    out, err = b"", b""
+    if stdout == subprocess.PIPE:
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - began
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code
+    if code != 0:
+        print(f"  exit {code}: {err.decode(errors='replace')[-400:]}", file=sys.stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, usage.ru_maxrss / 1024, cpu, code, out  # Linux: ru_maxrss in kilobytes
+
+
+def bench_sandbox(scale: str, repeat: int) -> int:
+    """`read` to /dev/null, then `sync` into a new DuckDB file, same sandbox, same streams, each in its
+    own process: wall time, the ratio, peak RSS. Repeated `repeat` times; the best of each is kept."""
     from pipedrive_sandbox import Sandbox
 
     with Sandbox(scale=scale, seed=1, subprocess=True) as sb, tempfile.TemporaryDirectory() as tmp:
         config = {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url}
-        db = Path(tmp) / "bench.duckdb"
-        began = time.perf_counter()
-        result = sync.run(config, db)
-        seconds = time.perf_counter() - began
-        rows = sum(s.records for s in result.streams)
-        print(f"RESULT sync end to end, sandbox scale={scale}: {rows:,} records in {seconds:.2f} s "
-              f"({rows / seconds:,.0f} records/s), "
-              f"status {result.status}, {sb.stats().get('total_requests')} requests")
-        for s in result.streams:
-            print(f"  {s.name:16} {s.records:>8,} records {s.pages:>5} pages {s.seconds:6.2f} s")
-        began = time.perf_counter()
-        again = sync.run(config, db)
-        print(f"second (incremental) sync: {sum(s.records for s in again.streams):,} records in "
-              f"{time.perf_counter() - began:.2f} s")
+        config_file, catalog_file = Path(tmp) / "config.json", Path(tmp) / "catalog.json"
+        config_file.write_text(json.dumps(config))
+        catalog_file.write_text(json.dumps(configured_catalog(config)))
+        reads, syncs, failed = [], [], 0
+        summary: dict = {}
+        for i in range(repeat):
+            read = timed_child(["read", "--config", str(config_file), "--catalog", str(catalog_file)])
+            db = Path(tmp) / f"bench-{i}.duckdb"
+            synced = timed_child(["sync", "--config", str(config_file), "--db", str(db), "--quiet", "--json"],
+                                 stdout=subprocess.PIPE)
+            failed += read[3] != 0 or synced[3] != 0
+            reads.append(read[:3])
+            syncs.append(synced[:3])
+            summary = json.loads(synced[4] or b"{}")
+            print(f"  run {i + 1}: read {read[0]:.2f} s ({read[1]:.0f} MB, CPU {read[2]:.1f} s), "
+                  f"sync {synced[0]:.2f} s ({synced[1]:.0f} MB, CPU {synced[2]:.1f} s), "
+                  f"ratio {synced[0] / read[0]:.2f}", flush=True)
+            db.unlink(missing_ok=True)
+        rows = sum(s.get("records", 0) for s in summary.get("streams", []))
+        read_s, sync_s = min(r[0] for r in reads), min(s[0] for s in syncs)
+        read_mb, sync_mb = max(r[1] for r in reads), max(s[1] for s in syncs)
+        print(f"RESULT sync vs read, sandbox scale={scale}: read to /dev/null {read_s:.2f} s, peak RSS "
+              f"{read_mb:.0f} MB; sync into a new DuckDB file {sync_s:.2f} s, peak RSS {sync_mb:.0f} MB; "
+              f"sync/read {sync_s / read_s:.2f}x ({rows:,} records, status {summary.get('status')}, "
+              f"best of {repeat})")
+        for s in summary.get("streams", []):
+            print(f"  {s.get('stream', '?'):24} {s.get('records', 0):>8,} records {s.get('pages', 0):>5} pages")
+        return failed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--scale", default="medium", choices=("small", "medium", "large"))
+    parser.add_argument("--repeat", type=int, default=1, help="sandbox runs of read then sync (best kept)")
     parser.add_argument("--loader-only", action="store_true")
+    parser.add_argument("--sandbox-only", action="store_true")
     args = parser.parse_args(argv)
-    bench_loader(args.rows)
+    if not args.sandbox_only:
+        bench_loader(args.rows)
     if not args.loader_only:
-        bench_sandbox(args.scale)
+        return 1 if bench_sandbox(args.scale, args.repeat) else 0
     return 0
 
 
