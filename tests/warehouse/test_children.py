@@ -42,6 +42,14 @@ def saved_state(db) -> str:
         return con.execute("SELECT state FROM _state WHERE stream = 'phases'").fetchone()[0]
 
 
+@pytest.fixture(params=["thread", "process"], autouse=True)
+def mode(request, monkeypatch) -> str:
+    """Commits in this process, or moved to the writer process after the first one."""
+    monkeypatch.setattr(sync, "WRITER_PROCESS", request.param == "process")
+    monkeypatch.setattr(loader, "OFFLOAD_AFTER", 0)
+    return request.param
+
+
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "children.duckdb"

@@ -14,14 +14,17 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+import duckdb
 
 from ..events import ConfigUpdated, Cost, Event, Notice, ParentsRead, RateLimitWait
 from ..http.usage import UsageReport
 from ..http.wire import JsonObject
 from .columns import TablePlan
 from .report import StreamStats, Waits
-from .store import LoadError, Replace, SavedState, Warehouse, dig
+from .store import LoadError, PageResult, Replace, SavedState, Warehouse, dig
+from .worker import WarehouseProcess
 
 # Group commit: a transaction always ends at a STATE and holds exactly the records that STATE
 # covers, but pages of one stream that reach the writer within COMMIT_INTERVAL of its last commit
@@ -32,10 +35,24 @@ from .store import LoadError, Replace, SavedState, Warehouse, dig
 COMMIT_INTERVAL = float(os.environ.get("SOURCE_PIPEDRIVE_COMMIT_INTERVAL", "0.5"))
 GROUP_ROWS = 20_000
 # Records handed to the writer and not yet committed. A deal is about 6 KB as Python objects.
-MAX_IN_FLIGHT = 10_000
+MAX_IN_FLIGHT = 2_000
+# After this many records, commits move to a process of their own (worker.py says why); starting it
+# costs about half a second, which a small incremental sync does not pay.
+OFFLOAD_AFTER = 2_000
 
 KeyOf = Callable[[JsonObject], Hashable]  # record data -> its primary key value
 Rows = dict[Hashable, tuple[JsonObject, int]]  # records by primary key: (data, emitted_at ms)
+
+
+class PageStore(Protocol):
+    """Where the writer thread puts pages: the Warehouse itself, or worker.WarehouseProcess."""
+
+    def prepare(self, stream: str, schema: Any, primary_key: Any) -> TablePlan: ...
+
+    def commit(self, plan: TablePlan, rows: list[tuple[Any, int]], keys: list[Hashable], state: SavedState,
+               sync_id: int, *, keep_only: int | None = None, replace: Replace | None = None) -> PageResult: ...
+
+    def interrupt(self) -> None: ...
 
 
 class NoKey:
@@ -111,10 +128,12 @@ class Loader:
         self.usage: UsageReport | None = None  # what the read has cost so far
         self.on_config, self.on_notice = on_config, on_notice
 
-    def feed(self, messages: Iterable[dict[str, Any]]) -> None:
-        """Read `messages` to the end while the writer commits; return once all is committed. On an
-        error or Ctrl-C, the source is closed, the pages handed over are committed, and it is raised."""
-        writer = Writer(self.warehouse, self.runs, self.stats)
+    def feed(self, messages: Iterable[dict[str, Any]], *, offload: bool = False) -> None:
+        """Read `messages` to the end while the writer commits them (in a process of its own once the
+        read is large, with `offload`); return once all is committed and the warehouse's connection
+        is back. On an error or Ctrl-C, the source is closed, the pages handed over are committed,
+        and it is raised."""
+        writer = Writer(self.warehouse, self.runs, self.stats, offload=offload)
         try:
             writer.start()
             self._read(messages, writer.handoff)
@@ -271,10 +290,16 @@ class Handoff:
 
 class Writer:
     """The thread that owns the DuckDB connection while a read runs: it creates or widens the tables
-    (while the first pages are on their way), then commits pages in the order each stream sent them."""
+    (while the first pages are on their way), then commits pages in the order each stream sent them,
+    to the warehouse or, once OFFLOAD_AFTER records have come and a writer process has started, to
+    that process (the connection is open again when the writer ends)."""
 
-    def __init__(self, warehouse: Warehouse, runs: dict[str, StreamRun], stats: dict[str, StreamStats]) -> None:
+    def __init__(self, warehouse: Warehouse, runs: dict[str, StreamRun], stats: dict[str, StreamStats], *,
+                 offload: bool = False) -> None:
         self.warehouse, self.runs, self.stats = warehouse, runs, stats
+        self.store: PageStore = warehouse
+        self.offload, self.committed = offload, 0
+        self.spare: WarehouseProcess | None = None
         self.handoff = Handoff(MAX_IN_FLIGHT)
         self.abort = threading.Event()
         self.done = threading.Event()  # the writer has ended and no longer uses the connection
@@ -297,17 +322,23 @@ class Writer:
             self.abort.set()
             while not self.done.is_set():
                 try:
-                    self.warehouse.con.interrupt()
+                    self._interrupt()
                     self.done.wait(0.1)
                 except KeyboardInterrupt:  # pressed again: the writer is stopping already
                     pass
             raise
 
+    def _interrupt(self) -> None:
+        try:
+            self.store.interrupt()
+        except duckdb.Error:  # the connection is being handed to the writer process right now
+            pass
+
     def _run(self) -> None:
         try:
             for run in self.runs.values():
                 if run.plan is None:
-                    run.plan = prepare(self.warehouse, run)
+                    run.plan = prepare(self.store, run)
             pending: dict[str, Page] = {}
             while not self.abort.is_set():
                 pages, last = self.handoff.take(self._timeout(pending))
@@ -319,7 +350,39 @@ class Writer:
         except BaseException as exc:  # surfaces in the reading thread, which stops the read
             self.handoff.fail(exc)
         finally:
-            self.done.set()
+            try:
+                self._give_back()
+            except BaseException as exc:
+                if self.handoff.error is None:
+                    self.handoff.fail(exc)
+            finally:
+                self.done.set()
+
+    def _offload(self, records: int) -> None:
+        """Start the writer process once the read is large; switch to it once it has started."""
+        if not self.offload or self.store is not self.warehouse:
+            return
+        self.committed += records
+        if self.spare is None:
+            if self.committed >= OFFLOAD_AFTER:
+                self.spare = WarehouseProcess(self.warehouse.path, self.warehouse.page_dir)
+        elif self.spare.ready():
+            self.warehouse.con.close()
+            self.store = self.spare
+
+    def _give_back(self) -> None:
+        """The writer process checkpoints and ends (is killed, after an abort); the connection reopens."""
+        spare, self.spare = self.spare, None
+        if spare is None:
+            return
+        try:
+            if self.abort.is_set():
+                spare.interrupt()
+            spare.close()
+        finally:
+            if self.store is spare:
+                self.store = self.warehouse
+                self.warehouse.reconnect()
 
     def _timeout(self, pending: dict[str, Page]) -> float:
         if not pending:
@@ -356,7 +419,7 @@ class Writer:
         assert run.plan is not None
         if page.rows or page.parents or page.states or (page.final and run.pending is not None):
             keys = [k for k in page.rows if type(k) is not NoKey]
-            result = self.warehouse.commit(
+            result = self.store.commit(
                 run.plan, list(page.rows.values()), keys, run.saved(page.state, None if page.final else run.pending),
                 run.row_sync_id, keep_only=run.pending if page.final else None,
                 replace=Replace(run.link, page.parents) if page.parents and run.link else None)
@@ -365,15 +428,16 @@ class Writer:
             st.removed += result.removed
         run.committed_at = time.monotonic()
         self.handoff.done(page.size)
+        self._offload(page.size)
         if page.final:
             st.begin()
             st.status, st.ended = "complete", time.monotonic()
 
 
-def prepare(warehouse: Warehouse, run: StreamRun) -> TablePlan:
+def prepare(store: PageStore, run: StreamRun) -> TablePlan:
     """Create or widen the stream's table (see Warehouse.prepare)."""
     entry = run.entry
-    return warehouse.prepare(run.name, entry.get("json_schema") or {}, entry.get("source_defined_primary_key") or [])
+    return store.prepare(run.name, entry.get("json_schema") or {}, entry.get("source_defined_primary_key") or [])
 
 
 def plan_stream(entry: JsonObject, saved: SavedState | None, sync_id: int, full_refresh: bool) -> StreamRun:

@@ -110,6 +110,16 @@ class Warehouse:
         meta.record_company(self.con, company)
 
     @property
+    def page_dir(self) -> str:
+        """A private folder for page files, removed on close."""
+        return self._tmp
+
+    def reconnect(self) -> None:
+        """Open the file again after lending it to another process (worker.lent)."""
+        self.con = meta.connect(self.path)
+        self.con.execute("SET TimeZone = 'UTC'")
+
+    @property
     def company(self) -> meta.Company | None:
         return meta.stored_company(self.con)
 
@@ -260,12 +270,18 @@ class Warehouse:
         they were not seen by the full read that just completed, so they are gone upstream.
         """
         if rows:
-            self._write_page(rows)
+            write_page(self._page_file, rows)
+        return self.commit_page(plan, self._page_file if rows else None, len(rows), keys, state, sync_id,
+                                keep_only, replace)
 
+    def commit_page(self, plan: TablePlan, page_file: str | None, count: int, keys: Sequence[Hashable],
+                    state: SavedState, sync_id: int, keep_only: int | None = None,
+                    replace: Replace | None = None) -> PageResult:
+        """`commit` of a page already written to `page_file` (write_page) with `count` records."""
         def work() -> PageResult:
             inserted = updated = removed = 0
-            if rows or replace:
-                inserted, updated, removed = self._upsert(plan, len(rows), keys, sync_id, replace)
+            if count or replace:
+                inserted, updated, removed = self._upsert(plan, page_file, count, keys, sync_id, replace)
             if keep_only is not None:
                 removed += self._one(
                     f"DELETE FROM {quote(plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [keep_only]
@@ -280,13 +296,11 @@ class Warehouse:
 
         return self._transaction(work)
 
-    def _write_page(self, rows: Sequence[tuple[Any, int]]) -> None:
-        """The page as one JSON array for DuckDB to parse, typed, in one pass: one orjson call for
-        the whole page (a call per record costs four times as much), no Arrow."""
-        with open(self._page_file, "wb") as fh:
-            fh.write(orjson.dumps([{"t": emitted_at, "d": data} for data, emitted_at in rows]))
+    def interrupt(self) -> None:
+        """Stop the statement running in another thread (its transaction rolls back)."""
+        self.con.interrupt()
 
-    def _upsert(self, plan: TablePlan, count: int, keys: Sequence[Hashable], sync_id: int,
+    def _upsert(self, plan: TablePlan, page_file: str | None, count: int, keys: Sequence[Hashable], sync_id: int,
                 replace: Replace | None) -> tuple[int, int, int]:
         """(inserted, updated, removed). Existing rows with a key of the page (and, with `replace`,
         the children of its parents) are set aside in `_old` and deleted, then the page is inserted
@@ -300,9 +314,9 @@ class Warehouse:
                              f"_record_hash AS _hash FROM {table} WHERE {where}", params)
             matched = int(self._one(f"DELETE FROM {table} WHERE rowid IN (SELECT _row FROM _old)")[0])
         total = 0
-        if count:
+        if count and page_file:
             total = int(self._one(f"INSERT INTO {table} ({', '.join(quote(n) for n in plan.column_names())})"
-                                  f" SELECT {', '.join(_values(plan, sync_id))} FROM {self._reader(plan)}")[0])
+                                  f" SELECT {', '.join(_values(plan, sync_id))} FROM {_reader(plan, page_file)}")[0])
         if not matched:
             return total, 0, 0
         # "updated" counts rows whose content changed: the inclusive cursor re-sends boundary rows.
@@ -334,14 +348,24 @@ class Warehouse:
             params.append([_text(p) for p in replace.parent_ids])
         return " OR ".join(conditions), params
 
-    def _reader(self, plan: TablePlan) -> str:
-        """DuckDB's JSON reader with the page's types given: each record is parsed once, straight into
-        typed values; `ignore_errors` turns a value of the wrong shape into NULL instead of failing
-        the page (as json_transform does)."""
-        structure = _struct_type(plan.structure()) if plan.columns else "JSON"
-        columns = f"{{'t': 'BIGINT', 'd': {_literal(structure)}}}"
-        return (f"read_json({_literal(self._page_file)}, format = 'array', columns = {columns},"
-                f" ignore_errors = true, maximum_object_size = 1073741824)")
+def write_page(path: str, rows: Sequence[tuple[Any, int]]) -> None:
+    """A page as one JSON array for DuckDB to parse, typed, in one pass: one orjson call for the whole
+    page (a call per record costs four times as much), no Arrow."""
+    with open(path, "wb") as fh:
+        fh.write(orjson.dumps([{"t": emitted_at, "d": data} for data, emitted_at in rows]))
+
+
+def _reader(plan: TablePlan, page_file: str) -> str:
+    """DuckDB's JSON reader with the page's types given: each record is parsed once, straight into
+    typed values; `ignore_errors` turns a value of the wrong shape into NULL instead of failing the
+    page (as json_transform does)."""
+    structure = _struct_type(plan.structure()) if plan.columns else "JSON"
+    columns = f"{{'t': 'BIGINT', 'd': {_literal(structure)}}}"
+    # No record is larger than the page; DuckDB sets twice this much aside for its buffer, so a fixed
+    # 1 GB would fail on a machine with less than 2 GB for DuckDB.
+    largest = max(16 << 20, os.path.getsize(page_file) + 1024)
+    return (f"read_json({_literal(page_file)}, format = 'array', columns = {columns},"
+            f" ignore_errors = true, maximum_object_size = {largest})")
 
 
 @dataclass(frozen=True)
