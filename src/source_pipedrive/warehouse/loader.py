@@ -36,9 +36,9 @@ COMMIT_INTERVAL = float(os.environ.get("SOURCE_PIPEDRIVE_COMMIT_INTERVAL", "0.5"
 GROUP_ROWS = 20_000
 # Records handed to the writer and not yet committed. A deal is about 6 KB as Python objects.
 MAX_IN_FLIGHT = 2_000
-# After this many records, commits move to a process of their own (worker.py says why); starting it
-# costs about half a second, which a small incremental sync does not pay.
-OFFLOAD_AFTER = 2_000
+# With the writer process on (sync.WRITER_PROCESS), commits move to it after this many records
+# (worker.py says why); starting it costs about half a second, which a small sync does not pay.
+OFFLOAD_AFTER = int(os.environ.get("SOURCE_PIPEDRIVE_OFFLOAD_AFTER", "2000"))
 
 KeyOf = Callable[[JsonObject], Hashable]  # record data -> its primary key value
 Rows = dict[Hashable, tuple[JsonObject, int]]  # records by primary key: (data, emitted_at ms)
