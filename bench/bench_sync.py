@@ -1,9 +1,14 @@
-"""Throughput of `sync`: the DuckDB loader alone (scripted pages), and end to end against the sandbox.
+"""Throughput of `sync`: the DuckDB loader alone (scripted pages), and `sync` against `read` on the sandbox.
 
-    python bench/bench_sync.py                 # both (100k scripted deals, then the medium sandbox)
+    python bench/bench_sync.py                      # both (100k scripted deals, then the medium sandbox)
     python bench/bench_sync.py --loader-only --rows 200000
+    python bench/bench_sync.py --sandbox-only --repeat 3          # read to /dev/null vs sync, 3 rounds
     SOURCE_PIPEDRIVE_COMMIT_INTERVAL=0 python bench/bench_sync.py --loader-only   # one commit per STATE
-Prints figures; asserts nothing (timings vary by machine).
+    SOURCE_PIPEDRIVE_WRITER=process python bench/bench_sync.py --sandbox-only     # the writer process
+
+The sandbox part runs, in one sandbox, `read` of every stream to /dev/null and `sync` into a new DuckDB
+file, each as a child process: wall time, the ratio, peak RSS (of the whole process tree) and CPU.
+Prints figures; asserts nothing (timings vary by machine and by what else runs on it).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from .worker import WarehouseProcess
 COMMIT_INTERVAL = float(os.environ.get("SOURCE_PIPEDRIVE_COMMIT_INTERVAL", "0.5"))
 GROUP_ROWS = 20_000
 # Records handed to the writer and not yet committed. A deal is about 6 KB as Python objects.
-MAX_IN_FLIGHT = 2_000
+MAX_IN_FLIGHT = 4_000
 # With the writer process on (sync.WRITER_PROCESS), commits move to it after this many records
 # (worker.py says why); starting it costs about half a second, which a small sync does not pay.
 OFFLOAD_AFTER = int(os.environ.get("SOURCE_PIPEDRIVE_OFFLOAD_AFTER", "2000"))
