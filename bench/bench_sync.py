@@ -3,6 +3,7 @@
     python bench/bench_sync.py                      # both (100k scripted deals, then the medium sandbox)
     python bench/bench_sync.py --loader-only --rows 200000
     python bench/bench_sync.py --sandbox-only --repeat 3          # read to /dev/null vs sync, 3 rounds
+    python bench/bench_sync.py --breakdown                        # where a sync's time goes, step by step
     SOURCE_PIPEDRIVE_COMMIT_INTERVAL=0 python bench/bench_sync.py --loader-only   # one commit per STATE
     SOURCE_PIPEDRIVE_WRITER=process python bench/bench_sync.py --sandbox-only     # the writer process
 
@@ -209,6 +210,94 @@ def bench_sandbox(scale: str, repeat: int) -> int:
         return failed
 
 
+class Timers:
+    """Seconds and calls per label, from wrappers put around the loader's steps (in this process)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def add(self, label: str, began: float) -> None:
+        self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - began
+        self.calls[label] = self.calls.get(label, 0) + 1
+
+    def wrap(self, owner: object, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.add(label, began)
+
+        setattr(owner, name, timed)
+
+
+class TimedConnection:
+    """A DuckDB connection that times each statement by its kind (INSERT of a page, COMMIT, ...)."""
+
+    def __init__(self, con, timers: Timers) -> None:
+        self._con, self._timers = con, timers
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
+
+    def execute(self, sql: str, parameters=None):
+        words = sql.split()
+        kind = "SQL " + " ".join(words[:2] if words[0] in ("INSERT", "DELETE", "CREATE") else words[:1])
+        if "read_json(" in sql:
+            kind = "SQL INSERT of a page (read_json)"
+        began = time.perf_counter()
+        try:
+            return self._con.execute(sql, parameters) if parameters is not None else self._con.execute(sql)
+        finally:
+            self._timers.add(kind, began)
+
+
+def bench_breakdown(scale: str) -> None:
+    """Where a sync's time goes: an in-process sync against the sandbox with a timer around each step
+    of the loader (page files, statements by kind, table setup) and around waiting for the source."""
+    from pipedrive_sandbox import Sandbox
+    from source_pipedrive.warehouse import loader, meta, store
+
+    timers = Timers()
+    for owner, name, label in ((store, "write_page", "page file (orjson)"), (store.Warehouse, "prepare", "tables"),
+                               (store.Warehouse, "commit_page", "commit (all of it)")):
+        timers.wrap(owner, name, label)
+    connect = meta.connect
+    meta.connect = lambda path, **kw: TimedConnection(connect(path, **kw), timers)  # type: ignore[assignment]
+    read_messages = loader.Loader._read
+
+    def waited(self, messages, handoff):
+        def timed():
+            iterator = iter(messages)
+            while True:
+                began = time.perf_counter()
+                try:
+                    message = next(iterator)
+                except StopIteration:
+                    return
+                finally:
+                    timers.add("reading side: waiting for the source", began)
+                yield message
+
+        return read_messages(self, timed(), handoff)
+
+    loader.Loader._read = waited  # type: ignore[method-assign]
+    timers.wrap(loader.Handoff, "put", "reading side: waiting for room")
+    with Sandbox(scale=scale, seed=1, subprocess=True) as sb, tempfile.TemporaryDirectory() as tmp:
+        config = {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url}
+        began, cpu = time.perf_counter(), time.process_time()
+        result = sync.run(config, Path(tmp) / "bench.duckdb")
+        seconds = time.perf_counter() - began
+    records = sum(s.records for s in result.streams)
+    print(f"RESULT sync breakdown, sandbox scale={scale}: {records:,} records in {seconds:.2f} s "
+          f"({time.process_time() - cpu:.2f} s CPU), status {result.status}; per step (writer thread unless said):")
+    for label, total in sorted(timers.seconds.items(), key=lambda kv: -kv[1])[:14]:
+        print(f"  {label:44} {total:6.2f} s  x{timers.calls[label]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -216,7 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="sandbox runs of read then sync (best kept)")
     parser.add_argument("--loader-only", action="store_true")
     parser.add_argument("--sandbox-only", action="store_true")
+    parser.add_argument("--breakdown", action="store_true", help="only: where an in-process sync's time goes")
     args = parser.parse_args(argv)
+    if args.breakdown:
+        bench_breakdown(args.scale)
+        return 0
     if not args.sandbox_only:
         bench_loader(args.rows)
     if not args.loader_only:
