@@ -137,3 +137,38 @@ class FakeSource:
 def status(name: str, value: str) -> dict:
     return {"type": "TRACE", "trace": {"type": "STREAM_STATUS", "emitted_at": 1.0,
                                        "stream_status": {"stream_descriptor": {"name": name}, "status": value}}}
+
+
+def record(stream: str, data: dict) -> dict:
+    return {"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 1}}
+
+
+def state(stream: str, value: dict) -> dict:
+    return {"type": "STATE", "state": {"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": stream}, "stream_state": value}, "sourceStats": {"recordCount": 0.0}}}
+
+
+@dataclass
+class ScriptedSource:
+    """A read written out: Airbyte messages are yielded as they are, events (ParentsRead, ...) go to
+    `on_event` in their place, a callable is called when the read gets there (a test's hook), and an
+    exception instance is raised there (a crash). `reads` counts the reads started."""
+
+    entries: list[dict]
+    script: list[Any]
+    reads: int = 0
+
+    def discover(self, config: dict) -> dict:
+        return {"streams": copy.deepcopy(self.entries)}
+
+    def read(self, config: dict, catalog: dict, state: list | None = None, on_event: Any = None) -> Iterator[dict]:
+        self.reads += 1
+        for item in self.script:
+            if isinstance(item, dict):
+                yield copy.deepcopy(item)
+            elif isinstance(item, BaseException):
+                raise item
+            elif callable(item):
+                item()
+            else:
+                on_event(item)

@@ -1,32 +1,64 @@
-"""The loader of `sync`: Airbyte messages and events in, committed pages out, one stream table each."""
+"""The loader of `sync`: Airbyte messages and events in, committed pages out, one stream table each.
+
+Two threads, so loading never stops the reading: the caller's thread iterates the source, buffers
+records per stream and hands each page (the records a STATE covers, and that STATE) to a writer
+thread, which commits pages while the read goes on. The handoff holds at most MAX_IN_FLIGHT records,
+so memory stays flat whichever side is slower: a slow disk slows the read, never the other way.
+"""
 
 from __future__ import annotations
 
-import itertools
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from ..events import ConfigUpdated, Cost, Event, Notice, RateLimitWait
+import duckdb
+
+from ..events import ConfigUpdated, Cost, Event, Notice, ParentsRead, RateLimitWait
 from ..http.usage import UsageReport
 from ..http.wire import JsonObject
 from .columns import TablePlan
 from .report import StreamStats, Waits
-from .store import SavedState, Warehouse, dig
+from .store import LoadError, PageResult, Replace, SavedState, Warehouse, dig
+from .worker import WarehouseProcess
 
 # Group commit: a transaction always ends at a STATE and holds exactly the records that STATE
-# covers, but pages of one stream that arrive within COMMIT_INTERVAL of its last commit share one
-# transaction (up to GROUP_ROWS rows). Each DuckDB commit of a wide table costs tens of ms, so one
-# commit per 500-record page would cap a local sync near 10k rows/s; over the real API, where a
-# page takes longer than the interval to arrive, every STATE gets its own transaction.
+# covers, but pages of one stream that reach the writer within COMMIT_INTERVAL of its last commit
+# share one transaction (up to GROUP_ROWS rows), and so do pages that queued up while it was busy.
+# Each DuckDB commit and each INSERT has a fixed cost (tens of ms for a wide table); over the real
+# API, where a page takes longer than the interval to arrive, every STATE gets its own transaction.
 # SOURCE_PIPEDRIVE_COMMIT_INTERVAL=0 commits every STATE on its own.
 COMMIT_INTERVAL = float(os.environ.get("SOURCE_PIPEDRIVE_COMMIT_INTERVAL", "0.5"))
 GROUP_ROWS = 20_000
+# Records handed to the writer and not yet committed. A deal is about 6 KB as Python objects.
+MAX_IN_FLIGHT = 4_000
+# With the writer process on (sync.WRITER_PROCESS), commits move to it after this many records
+# (worker.py says why); starting it costs about half a second, which a small sync does not pay.
+OFFLOAD_AFTER = int(os.environ.get("SOURCE_PIPEDRIVE_OFFLOAD_AFTER", "2000"))
 
 KeyOf = Callable[[JsonObject], Hashable]  # record data -> its primary key value
 Rows = dict[Hashable, tuple[JsonObject, int]]  # records by primary key: (data, emitted_at ms)
+
+
+class PageStore(Protocol):
+    """Where the writer thread puts pages: the Warehouse itself, or worker.WarehouseProcess."""
+
+    def prepare(self, stream: str, schema: Any, primary_key: Any) -> TablePlan: ...
+
+    def commit(self, plan: TablePlan, rows: list[tuple[Any, int]], keys: list[Hashable], state: SavedState,
+               sync_id: int, *, keep_only: int | None = None, replace: Replace | None = None) -> PageResult: ...
+
+    def interrupt(self) -> None: ...
+
+
+class NoKey:
+    """The key of a record whose primary key is missing: equal only to itself, so it is kept."""
+
+    __slots__ = ()
 
 
 @dataclass
@@ -34,32 +66,57 @@ class StreamRun:
     """How one stream is read this time, and what is buffered until its next STATE."""
 
     name: str
-    plan: TablePlan
     entry: JsonObject  # the stream's entry in the discovered catalog
     incremental: bool
     start_state: JsonObject | None
     pending: int | None  # a full read under way: rows are tagged with it, the rest dropped at the end
     row_sync_id: int
     key: KeyOf
-    buffer: Rows = field(default_factory=dict)  # records since the last STATE, by primary key
-    # Pages received but not committed: (records by key, the STATE covering them). Replaced in one
-    # assignment, never mutated, so a Ctrl-C between two bytecodes cannot pair a state with rows
-    # it does not cover.
-    ready: tuple[Rows, JsonObject | None] | None = None
-    last_state: JsonObject | None = None  # the latest STATE committed
-    committed_at: float = 0.0
+    plan: TablePlan | None = None  # the table, once the writer has created or widened it
+    # The reading side's: records since the last STATE by key, the parents whose children they
+    # replace (events.ParentsRead), the latest STATE handed over, whether COMPLETE has arrived.
+    buffer: Rows = field(default_factory=dict)
+    parents: set[Any] = field(default_factory=set)
+    link: str | None = None
+    last_state: JsonObject | None = None
     finished: bool = False
+    committed_at: float = 0.0  # the writer's: when it last committed this stream
 
     def saved(self, state: JsonObject | None, pending: int | None) -> SavedState:
         return SavedState(self.name, "incremental" if self.incremental else "full_refresh", state, pending)
 
 
+@dataclass
+class Page:
+    """Records of one stream up to a STATE, or several such pages merged: what one transaction writes."""
+
+    run: StreamRun
+    rows: Rows
+    state: JsonObject | None
+    parents: frozenset[Any] = frozenset()  # parents whose children are these rows, whole
+    states: int = 1  # STATE messages it covers (0: a COMPLETE with nothing after the last STATE)
+    final: bool = False  # the stream is complete: unseen rows of a full read go, the state is final
+    size: int = 0  # records handed over for it (before merging), for the in-flight count
+
+    def merge(self, later: Page) -> None:
+        """Add the next page of the same stream: its versions win, its parents' earlier children go."""
+        if later.parents and self.rows:
+            link = self.run.link or ""
+            self.rows = {k: v for k, v in self.rows.items() if v[0].get(link) not in later.parents}
+        self.rows.update(later.rows)
+        self.parents |= later.parents
+        self.state, self.states = later.state, self.states + later.states
+        self.final, self.size = later.final, self.size + later.size
+
+
 class Loader:
     """Feeds one sync's messages into the warehouse: records are buffered per stream, each STATE
-    commits the pages it covers (see COMMIT_INTERVAL), a COMPLETE status finishes the stream.
+    hands the page it closes to the writer thread (see COMMIT_INTERVAL), a COMPLETE status finishes
+    the stream.
 
     Events arrive through `on_event` (the source calls it in order with the messages): waits are
-    counted, warnings go to `on_notice`, refreshed configs to `on_config`.
+    counted, warnings go to `on_notice`, refreshed configs to `on_config`, ParentsRead marks the
+    parents whose children the next records replace.
     """
 
     def __init__(self, warehouse: Warehouse, runs: dict[str, StreamRun], *,
@@ -71,9 +128,28 @@ class Loader:
         self.usage: UsageReport | None = None  # what the read has cost so far
         self.on_config, self.on_notice = on_config, on_notice
 
-    def feed(self, messages: Iterable[dict[str, Any]]) -> None:
+    def feed(self, messages: Iterable[dict[str, Any]], *, offload: bool = False) -> None:
+        """Read `messages` to the end while the writer commits them (in a process of its own once the
+        read is large, with `offload`); return once all is committed and the warehouse's connection
+        is back. On an error or Ctrl-C, the source is closed, the pages handed over are committed,
+        and it is raised."""
+        writer = Writer(self.warehouse, self.runs, self.stats, offload=offload)
+        try:
+            writer.start()
+            self._read(messages, writer.handoff)
+        except BaseException:
+            close = getattr(messages, "close", None)
+            if close is not None:
+                close()
+            writer.finish()
+            raise
+        writer.finish()
+        if writer.handoff.error is not None:
+            raise writer.handoff.error
+
+    def _read(self, messages: Iterable[dict[str, Any]], handoff: Handoff) -> None:
         """The hot loop over the source's messages."""
-        runs, stats, clock = self.runs, self.stats, time.monotonic
+        runs, stats = self.runs, self.stats
         for message in messages:
             kind = message.get("type")
             if kind == "RECORD":
@@ -83,16 +159,57 @@ class Loader:
                     data = rec["data"]
                     run.buffer[run.key(data)] = (data, rec.get("emitted_at") or 0)  # last version of a key wins
                     stats[run.name].records += 1
-                continue
-            now = clock()
-            if kind == "STATE":
-                _on_state(message["state"], runs, stats, self.warehouse, now)
-            _flush_due(runs, stats, self.warehouse, now)
-            if kind == "TRACE":
-                _on_trace(message["trace"], runs, stats, self.warehouse)
+            elif kind == "STATE":
+                self._on_state(message["state"], handoff)
+            elif kind == "TRACE":
+                self._on_trace(message["trace"], handoff)
+
+    def _on_state(self, state: JsonObject, handoff: Handoff) -> None:
+        if state.get("type", "STREAM") != "STREAM":
+            return
+        stream = state.get("stream") or {}
+        run = self.runs.get((stream.get("stream_descriptor") or {}).get("name") or "")
+        if run is None or run.finished:
+            return
+        run.last_state = stream.get("stream_state")
+        page = Page(run, run.buffer, run.last_state, frozenset(run.parents), size=len(run.buffer))
+        run.buffer, run.parents = {}, set()
+        st = self.stats[run.name]
+        st.begin()
+        st.pages += 1
+        handoff.put(page)
+
+    def _on_trace(self, trace: JsonObject, handoff: Handoff) -> None:
+        if trace.get("type") == "STREAM_STATUS":
+            payload = trace.get("stream_status") or {}
+            run = self.runs.get((payload.get("stream_descriptor") or {}).get("name") or "")
+            if run is None:
+                return
+            st, status = self.stats[run.name], payload.get("status")
+            if status in ("STARTED", "RUNNING"):
+                st.begin()
+            elif status == "COMPLETE" and not run.finished:
+                # Records after the last STATE (none, from our source) are covered by COMPLETE.
+                state = run.last_state if run.last_state is not None else run.start_state
+                page = Page(run, run.buffer, state, frozenset(run.parents), states=0, final=True,
+                            size=len(run.buffer))
+                run.finished, run.buffer, run.parents = True, {}, set()
+                handoff.put(page)
+            elif status == "INCOMPLETE":
+                run.buffer, run.parents = {}, set()  # no STATE covers them: read again next time
+                if st.status != "failed":
+                    st.status, st.ended = "incomplete", time.monotonic()
+        elif trace.get("type") == "ERROR":
+            payload = trace.get("error") or {}
+            name = (payload.get("stream_descriptor") or {}).get("name")
+            if name in self.stats:
+                self.stats[name].status, self.stats[name].error = "failed", str(payload.get("message", "failed"))
+                self.stats[name].ended = time.monotonic()
 
     def on_event(self, event: Event) -> None:
-        if isinstance(event, RateLimitWait):
+        if isinstance(event, ParentsRead):
+            self._on_parents(event)
+        elif isinstance(event, RateLimitWait):
             self.waits.add(event)
         elif isinstance(event, Cost):
             self.usage = event.usage
@@ -104,100 +221,229 @@ class Loader:
             if self.on_notice is not None:  # errors also come back as the run's own one-line error
                 self.on_notice(event.level, event.message)
 
-    def flush(self) -> None:
-        """Commit every page received so far (before a stop, or at the end)."""
-        for run in self.runs.values():
-            if not run.finished:
-                _flush(run, self.stats[run.name], self.warehouse)
-
-
-def _on_state(state: JsonObject, runs: dict[str, StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse,
-              now: float) -> None:
-    if state.get("type", "STREAM") != "STREAM":
-        return
-    stream = state.get("stream") or {}
-    name = (stream.get("stream_descriptor") or {}).get("name")
-    run = runs.get(name) if name is not None else None
-    if run is None or run.finished:
-        return
-    rows = run.buffer if run.ready is None else {**run.ready[0], **run.buffer}
-    run.ready = (rows, stream.get("stream_state"))
-    run.buffer = {}
-    st = stats[run.name]
-    st.begin()
-    st.pages += 1
-    if len(rows) >= GROUP_ROWS or now - run.committed_at >= COMMIT_INTERVAL:
-        _flush(run, st, warehouse)
-
-
-def _flush(run: StreamRun, st: StreamStats, warehouse: Warehouse) -> None:
-    """Commit the pages received so far with the STATE that covers them, in one transaction."""
-    ready = run.ready
-    if ready is None:
-        return
-    rows, state = ready
-    page = warehouse.commit(run.plan, list(rows.values()), run.saved(state, run.pending), run.row_sync_id)
-    if run.ready is ready:  # a repeat after an interrupt right here would rewrite the same rows: harmless
-        run.ready, run.last_state, run.committed_at = None, state, time.monotonic()
-        st.inserted += page.inserted
-        st.updated += page.updated
-
-
-def _flush_due(runs: dict[str, StreamRun], stats: dict[str, StreamStats], warehouse: Warehouse, now: float) -> None:
-    """Pages waiting for a group commit do not wait longer than COMMIT_INTERVAL once others move on."""
-    for run in runs.values():
-        if run.ready is not None and now - run.committed_at >= COMMIT_INTERVAL:
-            _flush(run, stats[run.name], warehouse)
-
-
-def _on_trace(trace: JsonObject, runs: dict[str, StreamRun], stats: dict[str, StreamStats],
-              warehouse: Warehouse) -> None:
-    if trace.get("type") == "STREAM_STATUS":
-        payload = trace.get("stream_status") or {}
-        name = (payload.get("stream_descriptor") or {}).get("name")
-        run = runs.get(name) if name is not None else None
-        if run is None:
+    def _on_parents(self, event: ParentsRead) -> None:
+        """The records that follow are the whole current children of these parents: their rows are
+        replaced in the transaction of the STATE that covers those records. Children of the same
+        parents buffered before this event are superseded too."""
+        run = self.runs.get(event.stream)
+        if run is None or run.finished:
             return
-        st, status = stats[run.name], payload.get("status")
-        if status in ("STARTED", "RUNNING"):
+        if run.link is not None and run.link != event.link:
+            raise LoadError(f"stream '{run.name}' reports its children by '{event.link}', earlier by '{run.link}'")
+        run.link = event.link
+        ids = set(event.parent_ids)
+        if run.buffer:
+            run.buffer = {k: v for k, v in run.buffer.items() if v[0].get(event.link) not in ids}
+        run.parents |= ids
+
+
+class Handoff:
+    """Pages from the reading thread to the writer. At most `limit` records are between the two
+    (queued, or taken and not yet committed); a page is never split, so a larger one passes alone.
+    `error` is the writer's failure: the reading side raises it at its next page."""
+
+    def __init__(self, limit: int) -> None:
+        self.cond = threading.Condition()
+        self.queue: deque[Page] = deque()
+        self.limit, self.in_flight = limit, 0
+        self.closed = False  # no more pages will come
+        self.blocked = False  # the reading side waits for room: commit what is taken
+        self.error: BaseException | None = None
+
+    def put(self, page: Page) -> None:
+        with self.cond:
+            while self.error is None and self.in_flight and self.in_flight + page.size > self.limit:
+                self.blocked = True
+                self.cond.notify_all()
+                self.cond.wait(0.1)
+            self.blocked = False
+            if self.error is not None:
+                raise self.error
+            self.queue.append(page)
+            self.in_flight += page.size
+            self.cond.notify_all()
+
+    def take(self, timeout: float) -> tuple[list[Page], bool]:
+        """The pages queued (waiting up to `timeout` for one), and whether they are the last."""
+        with self.cond:
+            if not self.queue and not self.closed:
+                self.cond.wait(timeout)
+            pages = list(self.queue)
+            self.queue.clear()
+            return pages, self.closed
+
+    def done(self, size: int) -> None:
+        with self.cond:
+            self.in_flight -= size
+            self.cond.notify_all()
+
+    def close(self) -> None:
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def fail(self, error: BaseException) -> None:
+        with self.cond:
+            self.error = error
+            self.cond.notify_all()
+
+
+class Writer:
+    """The thread that owns the DuckDB connection while a read runs: it creates or widens the tables
+    (while the first pages are on their way), then commits pages in the order each stream sent them,
+    to the warehouse or, once OFFLOAD_AFTER records have come and a writer process has started, to
+    that process (the connection is open again when the writer ends)."""
+
+    def __init__(self, warehouse: Warehouse, runs: dict[str, StreamRun], stats: dict[str, StreamStats], *,
+                 offload: bool = False) -> None:
+        self.warehouse, self.runs, self.stats = warehouse, runs, stats
+        self.store: PageStore = warehouse
+        self.offload, self.committed = offload, 0
+        self.spare: WarehouseProcess | None = None
+        self.handoff = Handoff(MAX_IN_FLIGHT)
+        self.abort = threading.Event()
+        self.done = threading.Event()  # the writer has ended and no longer uses the connection
+        self.thread = threading.Thread(target=self._run, name="sync-writer", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def finish(self) -> None:
+        """Wait until every page handed over is committed. A Ctrl-C meanwhile stops the writer at once
+        (the open transaction rolls back) and is raised once the writer has let go of the database.
+        (`done`, not Thread.join: a join interrupted by a signal may later claim a live thread ended.)"""
+        if self.thread.ident is None:  # never started
+            return
+        try:
+            self.handoff.close()
+            while not self.done.wait(0.1):
+                pass
+        except BaseException:
+            self.abort.set()
+            while not self.done.is_set():
+                try:
+                    self._interrupt()
+                    self.done.wait(0.1)
+                except KeyboardInterrupt:  # pressed again: the writer is stopping already
+                    pass
+            raise
+
+    def _interrupt(self) -> None:
+        try:
+            self.store.interrupt()
+        except duckdb.Error:  # the connection is being handed to the writer process right now
+            pass
+
+    def _run(self) -> None:
+        try:
+            for run in self.runs.values():
+                if run.plan is None:
+                    run.plan = prepare(self.store, run)
+            pending: dict[str, Page] = {}
+            while not self.abort.is_set():
+                pages, last = self.handoff.take(self._timeout(pending))
+                for page in pages:
+                    self._add(pending, page)
+                self._commit_due(pending, force=last or self.handoff.blocked)
+                if last and not pages and not pending:
+                    return
+        except BaseException as exc:  # surfaces in the reading thread, which stops the read
+            self.handoff.fail(exc)
+        finally:
+            try:
+                self._give_back()
+            except BaseException as exc:
+                if self.handoff.error is None:
+                    self.handoff.fail(exc)
+            finally:
+                self.done.set()
+
+    def _offload(self, records: int) -> None:
+        """Start the writer process once the read is large; switch to it once it has started."""
+        if not self.offload or self.store is not self.warehouse:
+            return
+        self.committed += records
+        if self.spare is None:
+            if self.committed >= OFFLOAD_AFTER:
+                self.spare = WarehouseProcess(self.warehouse.path, self.warehouse.page_dir)
+        elif self.spare.ready():
+            self.warehouse.con.close()
+            self.store = self.spare
+
+    def _give_back(self) -> None:
+        """The writer process checkpoints and ends (is killed, after an abort); the connection reopens."""
+        spare, self.spare = self.spare, None
+        if spare is None:
+            return
+        try:
+            if self.abort.is_set():
+                spare.interrupt()
+            spare.close()
+        finally:
+            if self.store is spare:
+                self.store = self.warehouse
+                self.warehouse.reconnect()
+
+    def _timeout(self, pending: dict[str, Page]) -> float:
+        if not pending:
+            return 0.5
+        due = min(page.run.committed_at for page in pending.values()) + COMMIT_INTERVAL
+        return min(0.5, max(0.0, due - time.monotonic()))
+
+    def _add(self, pending: dict[str, Page], page: Page) -> None:
+        held = pending.get(page.run.name)
+        if held is None:
+            if not page.run.committed_at:  # its first page waits for the rest, as later ones do
+                page.run.committed_at = time.monotonic()
+            pending[page.run.name] = page
+        elif COMMIT_INTERVAL > 0:
+            held.merge(page)
+        else:  # one transaction per STATE
+            self._commit(pending.pop(page.run.name))
+            pending[page.run.name] = page
+
+    def _commit_due(self, pending: dict[str, Page], force: bool) -> None:
+        now = time.monotonic()
+        for name, page in list(pending.items()):
+            if (force or page.final or len(page.rows) >= GROUP_ROWS or COMMIT_INTERVAL <= 0
+                    or now - page.run.committed_at >= COMMIT_INTERVAL):
+                del pending[name]
+                self._commit(page)
+
+    def _commit(self, page: Page) -> None:
+        """One transaction: the page's rows and the state that covers them (the final state, and
+        the removal of rows a full read did not see, for a completed stream)."""
+        if self.abort.is_set():
+            return
+        run, st = page.run, self.stats[page.run.name]
+        assert run.plan is not None
+        if page.rows or page.parents or page.states or (page.final and run.pending is not None):
+            keys = [k for k in page.rows if type(k) is not NoKey]
+            result = self.store.commit(
+                run.plan, list(page.rows.values()), keys, run.saved(page.state, None if page.final else run.pending),
+                run.row_sync_id, keep_only=run.pending if page.final else None,
+                replace=Replace(run.link, page.parents) if page.parents and run.link else None)
+            st.inserted += result.inserted
+            st.updated += result.updated
+            st.removed += result.removed
+        run.committed_at = time.monotonic()
+        self.handoff.done(page.size)
+        self._offload(page.size)
+        if page.final:
             st.begin()
-        elif status == "COMPLETE" and not run.finished:
-            _finish(run, st, warehouse)
-        elif status == "INCOMPLETE":
-            _flush(run, st, warehouse)
-            if st.status != "failed":
-                st.status, st.ended = "incomplete", time.monotonic()
-    elif trace.get("type") == "ERROR":
-        payload = trace.get("error") or {}
-        name = (payload.get("stream_descriptor") or {}).get("name")
-        if name in stats:
-            stats[name].status, stats[name].error = "failed", str(payload.get("message", "failed"))
-            stats[name].ended = time.monotonic()
+            st.status, st.ended = "complete", time.monotonic()
 
 
-def _finish(run: StreamRun, st: StreamStats, warehouse: Warehouse) -> None:
-    """The stream is complete: after a full read, rows it did not see are deleted with its final state."""
-    ready = run.ready
-    rows = {**(ready[0] if ready else {}), **run.buffer}
-    state = ready[1] if ready else run.last_state if run.last_state is not None else run.start_state
-    if rows or run.pending is not None or ready is not None:
-        page = warehouse.commit(run.plan, list(rows.values()), run.saved(state, None), run.row_sync_id,
-                                keep_only=run.pending)
-        st.inserted += page.inserted
-        st.updated += page.updated
-        st.removed += page.removed
-    run.finished = True  # first: after this commit, no flush may write a non-final state again
-    run.ready, run.buffer, run.last_state = None, {}, state
-    st.begin()
-    st.status, st.ended = "complete", time.monotonic()
+def prepare(store: PageStore, run: StreamRun) -> TablePlan:
+    """Create or widen the stream's table (see Warehouse.prepare)."""
+    entry = run.entry
+    return store.prepare(run.name, entry.get("json_schema") or {}, entry.get("source_defined_primary_key") or [])
 
 
-def plan_stream(warehouse: Warehouse, entry: JsonObject, saved: SavedState | None, sync_id: int,
-                 full_refresh: bool) -> StreamRun:
+def plan_stream(entry: JsonObject, saved: SavedState | None, sync_id: int, full_refresh: bool) -> StreamRun:
     """Decide how a stream is read, from what the database remembers of it."""
     name = entry["name"]
     pk_paths = entry.get("source_defined_primary_key") or []
-    plan = warehouse.prepare(name, entry.get("json_schema") or {}, pk_paths)
     can_increment = "incremental" in (entry.get("supported_sync_modes") or [])
     if saved is not None and saved.pending_sync_id is not None:
         # A full read was interrupted: continue it from its last committed page, same tag.
@@ -214,24 +460,23 @@ def plan_stream(warehouse: Warehouse, entry: JsonObject, saved: SavedState | Non
         if not can_increment and saved is not None and saved.state and saved.state.get("complete"):
             start = saved.state  # read whole again; it tells the source when this stream last completed
     row_sync_id = pending if pending is not None else sync_id
-    return StreamRun(name, plan, entry, incremental, start, pending, row_sync_id, _key_function(pk_paths))
+    return StreamRun(name, entry, incremental, start, pending, row_sync_id, _key_function(pk_paths))
 
 
 def _key_function(pk_paths: list[list[str]]) -> KeyOf:
-    counter = itertools.count()
     paths = [tuple(p) for p in pk_paths if p]
     if len(paths) == 1 and len(paths[0]) == 1:
         field_name = paths[0][0]
 
         def single(data: JsonObject) -> Hashable:
             value = data.get(field_name)
-            return ("#", next(counter)) if value is None else value
+            return NoKey() if value is None else value
 
         return single
 
     def composite(data: JsonObject) -> Hashable:
         values = tuple(dig(data, p) for p in paths)
-        return ("#", next(counter)) if not paths or None in values else values
+        return NoKey() if not paths or None in values else values
 
     return composite
 
@@ -251,7 +496,7 @@ def configured_catalog(runs: Iterable[StreamRun]) -> JsonObject:
         configured = {
             "stream": entry,
             "sync_mode": "incremental" if run.incremental else "full_refresh",
-            "destination_sync_mode": "append_dedup" if run.plan.primary_key else "append",
+            "destination_sync_mode": "append_dedup" if entry.get("source_defined_primary_key") else "append",
             "primary_key": entry.get("source_defined_primary_key") or [],
         }
         if run.incremental and entry.get("default_cursor_field"):

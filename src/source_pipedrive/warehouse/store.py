@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from hashlib import blake2b
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import duckdb
 import orjson
@@ -61,6 +60,10 @@ class SavedState:
     pending_sync_id: int | None = None
 
 
+class LoadError(Exception):
+    """What the loader was given cannot be stored as told (a bug in a stream's declaration)."""
+
+
 @dataclass(frozen=True)
 class PageResult:
     inserted: int = 0
@@ -96,8 +99,7 @@ class Warehouse:
             self.con.close()
             raise
         self._tmp = tempfile.mkdtemp(prefix="pipedrive-sync-")
-        self._page_file = os.path.join(self._tmp, "page.ndjson")
-        self._keys_file = os.path.join(self._tmp, "keys.ndjson")
+        self._page_file = os.path.join(self._tmp, "page.json")
 
     def _setup(self, company: meta.Company | None) -> None:
         self.migrated = meta.migrate(self.con)
@@ -106,6 +108,16 @@ class Warehouse:
         if meta.read_meta(self.con).get("format_version") != str(meta.FORMAT_VERSION):
             meta.set_meta(self.con, {"format_version": str(meta.FORMAT_VERSION)})
         meta.record_company(self.con, company)
+
+    @property
+    def page_dir(self) -> str:
+        """A private folder for page files, removed on close."""
+        return self._tmp
+
+    def reconnect(self) -> None:
+        """Open the file again after lending it to another process (worker.lent)."""
+        self.con = meta.connect(self.path)
+        self.con.execute("SET TimeZone = 'UTC'")
 
     @property
     def company(self) -> meta.Company | None:
@@ -217,42 +229,61 @@ class Warehouse:
         return self._transaction(work)
 
     def _map_custom(self, plan: TablePlan) -> None:
-        stream = plan.stream
-        for cc in plan.custom:
-            self.con.execute("DELETE FROM _custom_fields WHERE stream = ? AND column_name = ?", [stream, cc.column])
-            self.con.execute("INSERT INTO _custom_fields (stream, column_name, key, name, field_type)"
-                             " VALUES (?, ?, ?, ?, ?)", [stream, cc.column, cc.key, cc.name, cc.field_type])
-            if cc.options:
-                # Options removed in Pipedrive keep their row: old records may still hold the id.
-                self.con.executemany(
-                    "DELETE FROM _custom_field_options WHERE stream = ? AND column_name = ? AND option_id = ?",
-                    [[stream, cc.column, oid] for oid, _ in cc.options])
-                self.con.executemany(
-                    "INSERT INTO _custom_field_options (stream, column_name, option_id, label) VALUES (?, ?, ?, ?)",
-                    [[stream, cc.column, oid, label] for oid, label in cc.options])
+        """The plan's rows of `_custom_fields` and `_custom_field_options`, a few statements for all."""
+        stream, custom = plan.stream, plan.custom
+        if not custom:
+            return
+        text = "CAST(? AS VARCHAR[])"
+        self.con.execute(f"DELETE FROM _custom_fields WHERE stream = ? AND list_contains({text}, column_name)",
+                         [stream, [cc.column for cc in custom]])
+        self.con.execute(
+            f"INSERT INTO _custom_fields (stream, column_name, key, name, field_type) SELECT ?, UNNEST({text}),"
+            f" UNNEST({text}), UNNEST({text}), UNNEST({text})",
+            [stream, [cc.column for cc in custom], [cc.key for cc in custom], [cc.name for cc in custom],
+             [cc.field_type for cc in custom]])
+        options = [(cc.column, oid, label) for cc in custom for oid, label in cc.options]
+        if not options:
+            return
+        columns, ids, labels = ([o[i] for o in options] for i in range(3))
+        # Options removed in Pipedrive keep their row: old records may still hold the id.
+        self.con.execute(
+            f"DELETE FROM _custom_field_options WHERE stream = ? AND EXISTS (SELECT 1 FROM (SELECT UNNEST({text}) AS c,"
+            f" UNNEST({text}) AS i) n WHERE n.c = _custom_field_options.column_name"
+            " AND n.i = _custom_field_options.option_id)", [stream, columns, ids])
+        self.con.execute(
+            f"INSERT INTO _custom_field_options (stream, column_name, option_id, label) SELECT ?, UNNEST({text}),"
+            f" UNNEST({text}), UNNEST({text})", [stream, columns, ids, labels])
 
     def count(self, table: str) -> int:
         return int(self._one(f"SELECT count(*) FROM {quote(table)}")[0])
 
     # ---- the write path -------------------------------------------------------------------------
 
-    def commit(self, plan: TablePlan, rows: list[tuple[Any, int]], state: SavedState, sync_id: int,
-               keep_only: int | None = None) -> PageResult:
+    def commit(self, plan: TablePlan, rows: Sequence[tuple[Any, int]], keys: Sequence[Hashable], state: SavedState,
+               sync_id: int, *, keep_only: int | None = None, replace: Replace | None = None) -> PageResult:
         """Upsert one page of rows and save the state covering it, atomically.
 
-        `rows` are (record data, emitted_at ms), already de-duplicated on the primary key.
-        With `keep_only`, rows whose `_sync_id` differs are deleted in the same transaction: they
-        were not seen by the full read that just completed, so they are gone upstream.
+        `rows` are (record data, emitted_at ms), already de-duplicated on the primary key; `keys` are
+        their primary key values (a tuple each for a composite key; records without one left out).
+        With `replace`, the rows of those parents are deleted first: the page holds their children,
+        whole. With `keep_only`, rows whose `_sync_id` differs are deleted in the same transaction:
+        they were not seen by the full read that just completed, so they are gone upstream.
         """
         if rows:
-            self._write_page(plan, rows)
+            write_page(self._page_file, rows)
+        return self.commit_page(plan, self._page_file if rows else None, len(rows), keys, state, sync_id,
+                                keep_only, replace)
 
+    def commit_page(self, plan: TablePlan, page_file: str | None, count: int, keys: Sequence[Hashable],
+                    state: SavedState, sync_id: int, keep_only: int | None = None,
+                    replace: Replace | None = None) -> PageResult:
+        """`commit` of a page already written to `page_file` (write_page) with `count` records."""
         def work() -> PageResult:
             inserted = updated = removed = 0
-            if rows:
-                updated, inserted = self._upsert(plan, sync_id)
+            if count or replace:
+                inserted, updated, removed = self._upsert(plan, page_file, count, keys, sync_id, replace)
             if keep_only is not None:
-                removed = self._one(
+                removed += self._one(
                     f"DELETE FROM {quote(plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [keep_only]
                 )[0]
             self.con.execute("DELETE FROM _state WHERE stream = ?", [state.stream])
@@ -265,51 +296,122 @@ class Warehouse:
 
         return self._transaction(work)
 
-    def _write_page(self, plan: TablePlan, rows: list[tuple[Any, int]]) -> None:
-        """One bulk load per page, Arrow-free: records as ndjson for DuckDB to parse once each, and
-        their keys with a content hash in a small side file, so matching never re-parses records."""
-        key_paths = [c.path for name in plan.primary_key for c in plan.columns if c.name == name]
-        lines, keys = [], []
-        dumps = orjson.dumps
-        for data, emitted_at in rows:
-            body = dumps(data)
-            digest = int.from_bytes(blake2b(body, digest_size=8).digest(), "big")
-            lines.append(b'{"h":%d,"t":%d,"d":%s}' % (digest, int(emitted_at), body))
-            if len(key_paths) == 1 and type(key := dig(data, key_paths[0])) is int:  # the usual case
-                keys.append(b'{"h":%d,"k0":%d}' % (digest, key))
-            elif key_paths:
-                keys.append(dumps({"h": digest, **{f"k{i}": dig(data, p) for i, p in enumerate(key_paths)}}))
-        with open(self._page_file, "wb") as fh:
-            fh.write(b"\n".join(lines))
-        with open(self._keys_file, "wb") as fh:
-            fh.write(b"\n".join(keys))
+    def interrupt(self) -> None:
+        """Stop the statement running in another thread (its transaction rolls back)."""
+        self.con.interrupt()
 
-    def _upsert(self, plan: TablePlan, sync_id: int) -> tuple[int, int]:
-        """Returns (changed, inserted). Rows are typed by one json_transform per record, which turns
-        a value of the wrong shape into NULL instead of failing the page."""
-        table, page = quote(plan.stream), _literal(self._page_file)
-        exprs = [_value(c) for c in plan.columns]
-        exprs += [str(int(sync_id)), "CAST(epoch_ms(r['t']) AS TIMESTAMPTZ)", "r['h']"]
-        structure = _literal(orjson.dumps({"h": "UBIGINT", "t": "BIGINT", "d": plan.structure()}).decode())
-        names = [quote(n) for n in plan.column_names()]
-        matched = changed = 0
-        if plan.primary_key and self._one(f"SELECT EXISTS (SELECT 1 FROM {table})")[0]:
-            keys = [c for name in plan.primary_key for c in plan.columns if c.name == name]
-            picks = ", ".join(f"TRY_CAST(k{i} AS {c.sql_type}) AS {quote(c.name)}" for i, c in enumerate(keys))
-            spec = ", ".join([f"'k{i}': 'VARCHAR'" for i in range(len(keys))] + ["'h': 'UBIGINT'"])
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _keys AS SELECT {picks}, h FROM read_ndjson("
-                             f"{_literal(self._keys_file)}, columns = {{{spec}}}, format = 'newline_delimited')")
-            on = " AND ".join(f"{table}.{quote(k.name)} = _keys.{quote(k.name)}" for k in keys)
-            # "updated" counts rows whose content changed: the inclusive cursor re-sends boundary rows.
-            matched, changed = self._one(
-                f"SELECT count(*), count(*) FILTER (WHERE {table}._record_hash IS DISTINCT FROM _keys.h)"
-                f" FROM {table} JOIN _keys ON {on}")
-            if matched:
-                self.con.execute(f"DELETE FROM {table} USING _keys WHERE {on}")
-        total = self._one(
-            f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} FROM"
-            f" (SELECT json_transform(json, {structure}) AS r FROM {_reader(page)})")[0]
-        return int(changed), int(total) - int(matched)
+    def _upsert(self, plan: TablePlan, page_file: str | None, count: int, keys: Sequence[Hashable], sync_id: int,
+                replace: Replace | None) -> tuple[int, int, int]:
+        """(inserted, updated, removed). Existing rows with a key of the page (and, with `replace`,
+        the children of its parents) are set aside in `_old` and deleted, then the page is inserted
+        straight from its file; a first load, where nothing matches, costs one cheap probe."""
+        table = quote(plan.stream)
+        where, params = self._matching(plan, keys, replace)
+        matched = 0
+        if where and self._one(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {where})", params)[0]:
+            picks = ", ".join(quote(c.name) for c in _key_columns(plan))
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _old AS SELECT rowid AS _row, {picks}{', ' * bool(picks)}"
+                             f"_record_hash AS _hash FROM {table} WHERE {where}", params)
+            matched = int(self._one(f"DELETE FROM {table} WHERE rowid IN (SELECT _row FROM _old)")[0])
+        total = 0
+        if count and page_file:
+            total = int(self._one(f"INSERT INTO {table} ({', '.join(quote(n) for n in plan.column_names())})"
+                                  f" SELECT {', '.join(_values(plan, sync_id))} FROM {_reader(plan, page_file)}")[0])
+        if not matched:
+            return total, 0, 0
+        # "updated" counts rows whose content changed: the inclusive cursor re-sends boundary rows.
+        on = " AND ".join(f"{table}.{quote(c.name)} = _old.{quote(c.name)}" for c in _key_columns(plan)) or "FALSE"
+        again, changed = self._one(
+            f"SELECT count({table}._record_hash), count(*) FILTER (WHERE {table}._record_hash IS NOT NULL AND"
+            f" {table}._record_hash IS DISTINCT FROM _old._hash) FROM _old LEFT JOIN {table} ON {on}")
+        return total - int(again), int(changed), matched - int(again)
+
+    def _matching(self, plan: TablePlan, keys: Sequence[Hashable],
+                  replace: Replace | None) -> tuple[str, list[list[str]]]:
+        """The WHERE clause picking the rows a page replaces, and its parameters: the page's keys as
+        text lists (DuckDB casts them to the key columns' types, a value that does not fit matches
+        nothing, as its record's key becomes NULL), and the parents whose children it holds."""
+        conditions, params = [], []
+        columns = _key_columns(plan)
+        if len(columns) == 1 and keys:
+            conditions.append(f"{quote(columns[0].name)} IN (SELECT {_unnest_as(columns[0])})")
+            params.append([_text(k) for k in keys])
+        elif columns and keys:
+            picks = ", ".join(f"{_unnest_as(c)} AS k{i}" for i, c in enumerate(columns))
+            on = " AND ".join(f"n.k{i} = {quote(plan.stream)}.{quote(c.name)}" for i, c in enumerate(columns))
+            conditions.append(f"EXISTS (SELECT 1 FROM (SELECT {picks}) n WHERE {on})")
+            tuples = cast("Sequence[tuple[Any, ...]]", keys)
+            params.extend([_text(k[i]) for k in tuples] for i in range(len(columns)))
+        if replace is not None and replace.parent_ids:
+            link = _link_column(plan, replace.link)
+            conditions.append(f"{quote(link.name)} IN (SELECT {_unnest_as(link)})")
+            params.append([_text(p) for p in replace.parent_ids])
+        return " OR ".join(conditions), params
+
+def write_page(path: str, rows: Sequence[tuple[Any, int]]) -> None:
+    """A page as one JSON array for DuckDB to parse, typed, in one pass: one orjson call for the whole
+    page (a call per record costs four times as much), no Arrow."""
+    with open(path, "wb") as fh:
+        fh.write(orjson.dumps([{"t": emitted_at, "d": data} for data, emitted_at in rows]))
+
+
+def _reader(plan: TablePlan, page_file: str) -> str:
+    """DuckDB's JSON reader with the page's types given: each record is parsed once, straight into
+    typed values; `ignore_errors` turns a value of the wrong shape into NULL instead of failing the
+    page (as json_transform does)."""
+    structure = _struct_type(plan.structure()) if plan.columns else "JSON"
+    columns = f"{{'t': 'BIGINT', 'd': {_literal(structure)}}}"
+    # No record is larger than the page; DuckDB sets twice this much aside for its buffer, so a fixed
+    # 1 GB would fail on a machine with less than 2 GB for DuckDB.
+    largest = max(16 << 20, os.path.getsize(page_file) + 1024)
+    return (f"read_json({_literal(page_file)}, format = 'array', columns = {columns},"
+            f" ignore_errors = true, maximum_object_size = {largest})")
+
+
+@dataclass(frozen=True)
+class Replace:
+    """A page holds the whole current children of these parents (events.ParentsRead): the rows whose
+    `link` column holds one of `parent_ids` are replaced by it."""
+
+    link: str
+    parent_ids: Collection[Any]
+
+
+def _key_columns(plan: TablePlan) -> list[Column]:
+    return [c for name in plan.primary_key for c in plan.columns if c.name == name]
+
+
+def _link_column(plan: TablePlan, link: str) -> Column:
+    for col in plan.columns:
+        if col.path == (link,):
+            return col
+    raise LoadError(f"stream '{plan.stream}' reports its children by '{link}', which is no column of its table")
+
+
+def _text(value: Any) -> str:
+    """A key as text for DuckDB to cast back to its column's type (the keys of a page go as one list)."""
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
+    return orjson.dumps(value).decode()
+
+
+def _unnest_as(col: Column) -> str:
+    return f"TRY_CAST(UNNEST(CAST(? AS VARCHAR[])) AS {col.sql_type})"
+
+
+def _struct_type(node: Mapping[str, Any]) -> str:
+    """plan.structure() as a DuckDB type: {"id": "BIGINT", "owner": {"id": "BIGINT"}} ->
+    STRUCT("id" BIGINT, "owner" STRUCT("id" BIGINT))."""
+    parts = [f"{quote(name)} {_struct_type(sub) if isinstance(sub, Mapping) else sub}" for name, sub in node.items()]
+    return f"STRUCT({', '.join(parts)})"
+
+
+def _values(plan: TablePlan, sync_id: int) -> list[str]:
+    """What goes into each column, in plan.column_names() order. `_record_hash` is DuckDB's hash of the
+    record's typed values: it changes when a stored value does."""
+    return [*(_value(c) for c in plan.columns), str(int(sync_id)), "CAST(epoch_ms(t) AS TIMESTAMPTZ)", "hash(d)"]
 
 
 def dig(data: Any, path: tuple[str, ...]) -> Any:
@@ -318,12 +420,8 @@ def dig(data: Any, path: tuple[str, ...]) -> Any:
     return data
 
 
-def _reader(page_literal: str) -> str:
-    return f"read_ndjson_objects({page_literal}, maximum_object_size = 1073741824)"
-
-
 def _value(col: Column) -> str:
-    value = "r['d']" + "".join(f"[{_literal(step)}]" for step in col.path)
+    value = "d" + "".join(f"[{_literal(step)}]" for step in col.path)
     if col.split:  # a v1 set's "12,34"; an item that is no option id becomes NULL, never a failed page
         return (f"TRY_CAST(CASE WHEN trim({value}) = '' THEN NULL ELSE string_split(replace({value}, ' ', ''), ',')"
                 f" END AS {col.sql_type})")
