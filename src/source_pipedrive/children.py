@@ -35,6 +35,8 @@ from .timeutil import parse_datetime
 # Parents of a per-record child per group (and so per ParentsRead and STATE): a resumed read repeats
 # at most this many requests, and a full read of 10,000 deals emits 1,000 states, not 10,000.
 PER_RECORD_GROUP = 10
+# Below this many daily tokens left, groups are requested one at a time.
+LOOKAHEAD_MIN_TOKENS = 5000
 
 
 def read_children(client: Client, stream: Stream, state: StreamState, start_date: datetime | None,
@@ -57,7 +59,7 @@ def read_children(client: Client, stream: Stream, state: StreamState, start_date
         while len(walk.pending) >= size or (last and walk.pending):
             group = walk.take(size)
             ahead.append((group, pool.submit(_fetch, client, stream, group, walk.stamps, warn)))
-            while len(ahead) > (0 if last else max(1, client.limiter.in_flight_target()) - 1):
+            while len(ahead) > (0 if last else _lookahead(client)):
                 done_group, future = ahead.popleft()
                 yield walk.delivered(done_group, future.result())
         while last and ahead:
@@ -84,6 +86,15 @@ def read_children(client: Client, stream: Stream, state: StreamState, start_date
     if state.incremental:
         state.parents_done, state.done_since = walk.edge()
     yield Batch([], state.to_json())
+
+
+def _lookahead(client: Client) -> int:
+    """Groups requested beyond the one delivered next: as many as the limiter wants in flight, none when
+    the day's budget is nearly spent (groups sent but not delivered when it runs out are paid twice)."""
+    left = client.usage.daily_remaining
+    if left is not None and left < LOOKAHEAD_MIN_TOKENS:
+        return 0
+    return max(1, client.limiter.in_flight_target()) - 1
 
 
 def _parent(stream: Stream) -> Parent:
