@@ -156,6 +156,9 @@ def test_a_key_sent_again_by_a_later_page_of_a_first_read_stays_one_row(tmp_path
         assert con.execute("SELECT title FROM deals WHERE id = 2").fetchall() == [("moved",)]
 
 
+# Long: once in a fresh-clone CI run the injected failure was never met (the sync succeeded); the writer
+# process is optional and off by default, and this case is timing-dependent until that is understood.
+@pytest.mark.long
 def test_an_error_in_the_writer_process_comes_back_as_itself(tmp_path, monkeypatch, mode):
     if mode == "thread":
         pytest.skip("about the writer process")
