@@ -106,11 +106,7 @@ def _read_sliced(client: Client, stream: Stream, part: Part, state: StreamState,
         for page in pages:
             records = _objects(stream, page.records, part, warn)
             if since is not None:
-                kept = _since(stream, records, since)
-                if len(kept) < len(records):
-                    warn(f"GET {part.path}: the server ignored {listing.since_param} (it sent records older than "
-                         "the value sent); filtering on our side")
-                records = kept
+                records = _server_filtered(stream, part, records, since, listing.since_param, warn)
             state.advance(part.name, _max_cursor(stream, records))
             yield Batch(records, state.to_json(), part=part.name)
             cut = first_cut(records, cursor_of, since) if page.next is not None else None
@@ -230,11 +226,10 @@ def _pages(client: Client, stream: Stream, part: Part, since: datetime | None, w
             yield records
             continue
         # Filtered on our side, the cursor is an instant fully read (see _CursorTracker): strictly after it.
-        kept_records = _since(stream, records, since, strict=since_param is None)
-        if since_param and len(kept_records) < len(records) and paging is not Paging.KEYSET:
-            warn(f"GET {part.path}: the server ignored {since_param} (it sent records older than "
-                 "the value sent); filtering on our side")
-        yield kept_records
+        if since_param and paging is not Paging.KEYSET:
+            yield _server_filtered(stream, part, records, since, since_param, warn)
+        else:
+            yield _since(stream, records, since, strict=since_param is None)
         if order is not None and order.reached(records, since, warn, part.path):
             return  # newest first and past the cursor: everything after is older
     if server_order and rising.ok:
@@ -403,6 +398,17 @@ def _since(stream: Stream, records: list[JsonObject], since: datetime, *, strict
         if value is None or value > since or (value == since and not strict):
             out.append(r)
     return out
+
+
+def _server_filtered(stream: Stream, part: Part, records: list[JsonObject], since: datetime, since_param: str | None,
+                     warn: Warn) -> list[JsonObject]:
+    """Records of a list the server filtered by `since_param`: any older one proves it ignored the filter
+    (WARN), and is dropped here."""
+    kept = _since(stream, records, since)
+    if len(kept) < len(records):
+        warn(f"GET {part.path}: the server ignored {since_param} (it sent records older than "
+             "the value sent); filtering on our side")
+    return kept
 
 
 def _max_cursor(stream: Stream, records: list[JsonObject]) -> datetime | None:

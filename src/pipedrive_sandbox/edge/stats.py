@@ -16,6 +16,7 @@ def stats_key(method: str, path: str) -> str:
 class Stats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.in_flight = 0  # API requests being served now (not reset: they are still under way)
         self.reset()
 
     def reset(self) -> None:
@@ -30,7 +31,6 @@ class Stats:
             # operation key -> name -> count: query parameters the operation does not define (ignored)
             self.ignored: dict[str, Counter[str]] = {}
             self.peak_in_flight = 0  # the most API requests being served at once
-            self.in_flight = getattr(self, "in_flight", 0)
 
     def begin(self) -> None:
         """An API request arrived (its answer not sent yet): counts towards peak_in_flight."""
