@@ -12,6 +12,7 @@ done since), so a crash or a spent budget resumes after the last whole group.
 from __future__ import annotations
 
 import hashlib
+import queue
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,17 +41,18 @@ LOOKAHEAD_MIN_TOKENS = 5000
 
 
 def read_children(client: Client, stream: Stream, state: StreamState, start_date: datetime | None,
-                  should_stop: Callable[[], bool], warn: Warn) -> Iterator[Batch]:
+                  should_stop: Callable[[], bool], warn: Warn, feed: ParentFeed | None = None) -> Iterator[Batch]:
     """Yield a Batch per group of parents (ParentsRead, their children, the state after them).
 
     Groups are requested side by side (as many as the limiter wants requests in flight) and delivered
-    in the order they were taken, so each STATE still covers exactly the groups before it."""
+    in the order they were taken, so each STATE still covers exactly the groups before it. With a
+    `feed`, the parents come from the parent stream's own read in this sync instead of a listing of ours."""
     parent = _parent(stream)
     parents = STREAMS_BY_NAME[parent.stream]
     walk = _Walk(stream, state, client)
     size = parent.batch if parent.batch > 1 else PER_RECORD_GROUP
-    listed = read_stream(client, parents, initial_state(parents, state.incremental, state.parent), start_date,
-                         warn=warn)
+    listed = feed.pages(should_stop) if feed is not None else read_stream(
+        client, parents, initial_state(parents, state.incremental, state.parent), start_date, warn=warn)
     ahead: deque[tuple[list[Any], Future[list[JsonObject]]]] = deque()
     pool = ThreadPoolExecutor(max_workers=max(1, client.limiter.max_in_flight), thread_name_prefix=stream.name)
 
@@ -75,17 +77,69 @@ def read_children(client: Client, stream: Stream, state: StreamState, start_date
                 yield batch
                 if should_stop():
                     return
+        if should_stop():  # the parent stream's read stopped (a shared listing): resume from the last group
+            return
         for batch in fetch(last=True):
             yield batch
             if should_stop():
                 return
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    yield _finished(client, state, walk)
+
+
+def _finished(client: Client, state: StreamState, walk: _Walk) -> Batch:
+    """The last Batch of a round: the child complete, its parent state the listing's last."""
     state.finish(client.server_now())
     state.parent = walk.committed
     if state.incremental:
         state.parents_done, state.done_since = walk.edge()
-    yield Batch([], state.to_json())
+    return Batch([], state.to_json())
+
+
+class ParentFeed:
+    """The pages of a parent stream as its own job in the same read lists them, for one child stream.
+
+    A child listing its parents itself pays for that listing twice (95 pages of deals at medium scale
+    for each of deal_products and deal_installments). When the child's copy of the parent state is the
+    parent stream's own (both start a full refresh, or both resume from the state the last shared read
+    left), the parent's job hands each page here and the child reads them from this queue. Only what
+    the child needs of a record is kept (id, cursor, is_deleted), so a child far behind costs little.
+    The queue is unbounded: the parent never waits for a child, so no worker waits on another.
+    """
+
+    def __init__(self, child: Stream) -> None:
+        self.child, self.parent = child.name, _parent(child).stream
+        parents = STREAMS_BY_NAME[self.parent]
+        self.fields = tuple(f for f in (_parent(child).key, parents.cursor, parents.cursor_fallback, "is_deleted") if f)
+        self._pages: queue.Queue[Batch | None] = queue.Queue()
+        self._complete: bool | None = None
+
+    def put(self, batch: Batch) -> None:
+        fields = self.fields
+        slim = [{f: record[f] for f in fields if f in record} for record in batch.records]
+        self._pages.put(Batch(slim, batch.state, part=batch.part))
+
+    def close(self, complete: bool) -> None:
+        """The parent's read ended: `complete` when it listed everything (its state marked complete)."""
+        self._complete = complete
+        self._pages.put(None)
+
+    def pages(self, should_stop: Callable[[], bool]) -> Iterator[Batch]:
+        """The parent's pages as they come, until the parent's read ends (or the whole read stops)."""
+        while True:
+            try:
+                page = self._pages.get(timeout=0.2)
+            except queue.Empty:
+                if should_stop():
+                    return
+                continue
+            if page is None:
+                if not self._complete and not should_stop():
+                    raise StreamError(f"Stream '{self.child}' reads the children of the '{self.parent}' "
+                                      f"listed in this read, and stream '{self.parent}' did not complete.")
+                return
+            yield page
 
 
 def _lookahead(client: Client) -> int:

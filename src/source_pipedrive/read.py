@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import protocol
+from .children import ParentFeed, read_children
 from .config import Config, parse_config
 from .errors import (
     AuthError,
@@ -149,10 +150,13 @@ class _Run:
         self.failed: list[SourceError] = []
         self.lock = threading.Lock()
         self.busy = 0  # workers reading a stream now
+        self.feeds_of: dict[str, list[ParentFeed]] = {}  # parent stream -> the children it lists for
+        self.feed_for: dict[str, ParentFeed] = {}  # child stream -> the feed it reads its parents from
 
     def messages(self) -> Iterator[Message | Event]:
         # States are parsed before any request, so a bad state fails before traffic.
-        jobs = [(job, initial_state(job.stream, job.incremental, job.saved)) for job in self.jobs]
+        jobs = self._share_listings([(job, initial_state(job.stream, job.incremental, job.saved))
+                                     for job in self.jobs])
         client = open_client(
             self.cfg,
             log=lambda level, msg: self._put([Notice(protocol.LEVELS.get(level.lower(), "INFO"), msg)]),
@@ -195,6 +199,34 @@ class _Run:
             error.failure_type = first.failure_type
             raise error
 
+    def _share_listings(self, jobs: list[tuple[Job, StreamState]]) -> list[tuple[Job, StreamState]]:
+        """Feed each child stream from its parent stream's job when the child's listing of its parents
+        would be the same one (same mode, same starting state: children.ParentFeed), and put each such
+        parent just before its first child, so a worker reading a child never waits for a parent no
+        worker has taken."""
+        by_name = {job.stream.name: (job, state) for job, state in jobs}
+        for job, state in jobs:
+            parent = job.stream.parent
+            if parent is None or parent.stream not in by_name:
+                continue
+            parent_job, parent_state = by_name[parent.stream]
+            listing = initial_state(parent_job.stream, state.incremental, state.parent)
+            if parent_job.incremental == state.incremental and listing.to_json() == parent_state.to_json():
+                feed = ParentFeed(job.stream)
+                self.feed_for[job.stream.name] = feed
+                self.feeds_of.setdefault(parent.stream, []).append(feed)
+        ordered: list[tuple[Job, StreamState]] = []
+        placed: set[str] = set()
+        for job, state in jobs:
+            name = job.stream.name
+            if name in self.feed_for and job.stream.parent is not None and job.stream.parent.stream not in placed:
+                ordered.append(by_name[job.stream.parent.stream])
+                placed.add(job.stream.parent.stream)
+            if name not in placed:
+                ordered.append((job, state))
+                placed.add(name)
+        return ordered
+
     def _put(self, batch: Sequence[Message | Event]) -> None:
         while True:
             try:
@@ -231,17 +263,24 @@ class _Run:
             self.started.add(name)
         self._put([protocol.stream_status(name, "STARTED")])
         running = False
+        feeds = self.feeds_of.get(name, [])
         try:
             def warn(message: str) -> None:
                 self._put([Notice("WARN", message)])
 
-            for batch in read_stream(client, job.stream, state, self.cfg.start_date, self.stop.is_set, warn):
+            feed = self.feed_for.get(name)
+            batches = (read_children(client, job.stream, state, self.cfg.start_date, self.stop.is_set, warn, feed)
+                       if feed is not None else
+                       read_stream(client, job.stream, state, self.cfg.start_date, self.stop.is_set, warn))
+            for batch in batches:
                 emitted_at = protocol.now_ms()
                 messages: list[Message | Event] = [] if running else [protocol.stream_status(name, "RUNNING")]
                 running = True
                 messages.extend(batch.events)  # a child stream's ParentsRead, before the records it announces
                 messages.extend(protocol.record(name, r, emitted_at) for r in batch.records)
                 messages.append(protocol.stream_state(name, batch.state, len(batch.records)))
+                for child_feed in feeds:  # before the records leave: a consumer may change them
+                    child_feed.put(batch)
                 self._put([*messages, Cost(client.usage.report())])
             if self.stop.is_set() and not state.complete:
                 self._put([protocol.stream_status(name, "INCOMPLETE", **self._reason())])
@@ -267,6 +306,9 @@ class _Run:
             wrapped.__cause__ = error
             self.failed.append(wrapped)
             self._put([protocol.error_trace(error, stream=name), protocol.stream_status(name, "INCOMPLETE")])
+        finally:
+            for child_feed in feeds:
+                child_feed.close(state.complete)
 
     def _stop_all(self, client: Client) -> None:
         """Stop every worker after its page, and wake those waiting on the rate limiter: a sync

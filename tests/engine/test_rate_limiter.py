@@ -245,3 +245,93 @@ def test_limiter_cooldown_holds_every_caller():
         limiter.acquire(lambda now=now: now[0], lambda s, now=now: now.__setitem__(0, now[0] + s),
                         lambda r, s, waits=waits: waits.append((r, s)))
         assert waits and waits[0][0] == "429 cooldown" and now[0] >= 2.0, caller
+
+
+class FakeClock:
+    def __init__(self, start: float = 100.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def learned(limit: int, clock: FakeClock, remaining: int | None = None) -> RateLimiter:
+    limiter = RateLimiter()
+    limiter.acquire(clock, clock.sleep)  # the probe that learns the limit
+    limiter.observe({"x-ratelimit-limit": str(limit), "x-ratelimit-remaining": str(remaining or limit - 1)},
+                    clock())
+    clock.sleep(2 * 2.0 + 0.1)  # past the first windows' caution
+    return limiter
+
+
+def test_sends_are_spaced_evenly_not_in_bursts():
+    """A burst lands on the server as a crowd whose arrivals stray: requests go one window/allowed apart."""
+    clock = FakeClock()
+    limiter = learned(40, clock)
+    sends = []
+    for _ in range(20):
+        limiter.acquire(clock, clock.sleep)
+        sends.append(clock())
+        limiter.observe(None, clock())
+    gaps = [b - a for a, b in zip(sends, sends[1:], strict=False)]
+    assert min(gaps) >= 2.0 / limiter.allowed - 1e-9
+    assert max(gaps) < 2.0 / limiter.allowed + 0.01  # and no slower
+
+
+def test_no_more_requests_than_the_room_the_server_last_announced():
+    """Our window has room, the server's count (shifted by the answer time, or by strays) has less: the
+    server's announced room, plus what has left its window since, is the bound."""
+    clock = FakeClock()
+    limiter = learned(40, clock)
+    limiter.note_latency(0.3)
+    sends = []
+    for _ in range(38):  # a full window, each answered at once
+        limiter.acquire(clock, clock.sleep)
+        sends.append(clock())
+        limiter.observe(None, clock())
+    clock.sleep(0.3)  # the first sends left our window; the server, counting on arrival, still holds them
+    limiter.observe({"x-ratelimit-limit": "40", "x-ratelimit-remaining": "2"}, clock())
+    answered_at = clock()
+    assert limiter._shared_until < answered_at, "taken for another client"
+    after = []
+    for _ in range(4):
+        limiter.acquire(clock, clock.sleep)
+        after.append(clock())
+        limiter.observe(None, clock())
+    # The first two fit the announced room; each further one waits for one of ours to leave the window
+    # the server held at its answer (our own window alone would have let five go at once).
+    held = [t for t in sends if t > answered_at - 2.0]
+    assert after[1] - answered_at < 0.2
+    assert after[2] >= held[0] + 2.0 - 1e-9 and after[3] >= held[1] + 2.0 - 1e-9
+
+
+def test_our_own_earlier_sends_are_not_taken_for_another_client():
+    """The server counts a request on arrival, an answer time after we sent it: a window it reports as
+    fuller than ours counts sends we made up to a window and an answer time ago, not another client."""
+    clock = FakeClock()
+    limiter = learned(40, clock)
+    limiter.note_latency(0.3)
+    for _ in range(10):
+        limiter.acquire(clock, clock.sleep)
+        limiter.observe(None, clock())
+    clock.sleep(1.8)  # the first sends have left our window, not yet the server's
+    limiter.observe({"x-ratelimit-limit": "40", "x-ratelimit-remaining": "30"}, clock())
+    assert limiter._shared_until < clock(), "cautious as if another client spent the token"
+
+
+def test_slack_grows_with_straying_answer_times_and_after_a_429():
+    clock = FakeClock()
+    limiter = learned(40, clock)
+    for seconds in (0.3, 0.3, 0.3):
+        limiter.note_latency(seconds)
+    steady = limiter.slack
+    for seconds in (0.3, 0.6, 0.2, 0.5):
+        limiter.note_latency(seconds)
+    assert limiter.slack > steady
+    strayed = limiter.slack
+    limiter.observe({"x-ratelimit-limit": "40", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1"},
+                    clock(), status=429)
+    assert limiter.slack > strayed

@@ -29,6 +29,9 @@ SLACK = 0.05
 # Requests kept in flight for a server that announces no burst limit.
 UNKNOWN_LIMIT_IN_FLIGHT = 2
 
+# A wait for room in the server's count is re-checked this often: an answer may announce room sooner.
+ROOM_POLL = 0.05
+
 # Waits are slept in slices this long, so cancel() takes effect promptly even mid-cooldown.
 SLICE = 0.25
 
@@ -66,13 +69,15 @@ class RateLimiter:
     `clock` and `sleep` are passed per call by the Client so tests can inject fake ones.
     """
 
-    def __init__(self, *, window: float = WINDOW, headroom: float = 0.05, limit: int | None = None,
+    def __init__(self, *, window: float = WINDOW, headroom: float = 0.025, limit: int | None = None,
                  max_in_flight: int = 16):
         self.window = window
         self.headroom = headroom
         self.limit = limit  # learned from x-ratelimit-limit; None until the first response says
         self.max_in_flight = max_in_flight  # the config's cap on requests awaiting an answer
         self.latency: float | None = None  # moving average of answer times, seconds
+        self.jitter = 0.0  # moving average of how far an answer time strays from `latency`, seconds
+        self._caution = 0.0  # added to the slack after each 429: arrivals strayed more than we allowed for
         self._exhausted_reason = ""
         self.daily_remaining: int | None = None
         self.daily_limit: int | None = None
@@ -86,6 +91,7 @@ class RateLimiter:
         self._blocked_until = 0.0  # after an HTML 403 block page: refuse, do not send [RD-RATE]
         self._inflight = 0  # sent, answer not seen yet
         self._server_left: int | None = None  # x-ratelimit-remaining of the latest answer
+        self._left_at = 0.0  # when that answer came
         self._shared_until = 0.0  # the server counted requests we did not send: cautious until then
         self._cancelled = False
 
@@ -116,7 +122,8 @@ class RateLimiter:
                     # flight than the server said it would take: requests under way when a 429 lands
                     # count as sending through the cooldown, which gets a token blocked [RD-RATE].
                     # Alone on the token, our window count paces the sends, with at most max_in_flight
-                    # awaiting an answer (a full window's worth at 300 ms needs about seven).
+                    # awaiting an answer (a full window's worth at 300 ms needs about seven), and never
+                    # more than the room the server's last count leaves (_room).
                     self._cond.wait(0.05)
                     continue
                 wait, reason = self._wait_needed(now)
@@ -160,19 +167,60 @@ class RateLimiter:
             return self._cooldown_until - now, "429 cooldown"
         if now < self._full_until:
             return self._full_until - now, "burst limit"
+        room = self._room_wait(now)
+        if room > 0:
+            return min(room, ROOM_POLL), "burst limit"
         self._prune(now)
-        if self.limit is not None and len(self._sent) >= self.allowed:
-            return self._sent[0] + self.window + SLACK - now, "burst limit"
+        if self.limit is not None:
+            # Evenly spaced, not in bursts: a burst lands on the server as a crowd, and the spread of its
+            # arrivals is what overflows the rolling window (and costs a 429, then a block).
+            gap = self._sent[-1] + self.window / self.allowed - now if self._sent else 0.0
+            if gap > 0:
+                return gap, "burst limit"
+            recent = [t for t in self._sent if t > now - self.window]
+            over = len(recent) - self.allowed
+            if over >= 0:
+                return recent[over] + self.window + self.slack - now, "burst limit"
         return 0.0, ""
 
+    def _room_wait(self, now: float) -> float:
+        """How long until the server's own count has room for one more request (0: it has). The room its
+        latest answer announced (x-ratelimit-remaining), less what we sent since, plus our sends that have
+        left its window since. Arrivals stray (a busy network or server), so our clock and the server's
+        may disagree on what the window holds; this keeps it from overflowing when they do. After a window
+        the count is stale, and our own window count alone paces the sends."""
+        left, at = self._server_left, self._left_at
+        if left is None or now - at >= self.window:
+            return 0.0
+        since = sum(1 for t in self._sent if t > at)
+        held = [t for t in self._sent if t > at - self.window]  # in the server's window at its answer
+        freed = sum(1 for t in held if t <= now - self.window)
+        short = since - (left + freed)
+        if short < 0:
+            return 0.0
+        waiting = held[freed:]  # oldest first: the next to leave the window
+        opens = waiting[short] + self.window if short < len(waiting) else at + self.window
+        return max(0.0, min(opens, at + self.window) - now)
+
     def _prune(self, now: float) -> None:
-        while self._sent and self._sent[0] <= now - self.window:
+        """Forget sends older than two windows: one window paces us, the one before it is how far back
+        an answer's count may reach (see _learn_burst)."""
+        while self._sent and self._sent[0] <= now - 2 * self.window:
             self._sent.popleft()
 
     def note_latency(self, seconds: float) -> None:
         """An answer took `seconds`: the moving average steers how many requests are worth having in flight."""
         with self._cond:
+            if self.latency is not None:
+                self.jitter = 0.8 * self.jitter + 0.2 * abs(seconds - self.latency)
             self.latency = seconds if self.latency is None else 0.8 * self.latency + 0.2 * seconds
+
+    @property
+    def slack(self) -> float:
+        """How long after a send leaves our window before its slot is reused: SLACK, plus twice the answer
+        times' spread. The server counts a request when it arrives, and arrivals stray as answer times do:
+        two sends 2 s apart on our clock may land 1.9 s apart on the server's."""
+        return SLACK + min(self.window / 4, 2 * self.jitter) + self._caution
 
     def in_flight_target(self) -> int:
         """How many requests in flight keep the burst window busy (Little's law: rate x latency, plus a
@@ -231,14 +279,19 @@ class RateLimiter:
             self.limit = int(limit)
         if remaining is None:
             return
-        self._server_left = int(remaining)
+        self._server_left, self._left_at = int(remaining), now
         if status == 429:
             return  # the cooldown governs; after it, one request probes alone
         if self.limit is not None:
             # The server counts requests we did not send (another process on the same token): let
             # them occupy our window too, as if sent now (the safe side), and be cautious a while.
+            # The server counted each request when it arrived, up to one answer time before now: our
+            # sends that it may still hold in its window go back a window and that time. Counting only
+            # the last window here took our own earlier sends for another client's (and slowed us down).
             self._prune(now)
-            others = int(self.limit - remaining) - len(self._sent)
+            reach = now - self.window - min(self.window, self.latency or 0.0)
+            ours = sum(1 for t in self._sent if t > reach)
+            others = int(self.limit - remaining) - ours
             for _ in range(others):
                 self._sent.append(now)
             if others > 0:
@@ -259,6 +312,7 @@ class RateLimiter:
             return max(0.0, self._cooldown_until - now)
 
     def _start_cooldown(self, seconds: float, now: float) -> float:
+        self._caution = min(self.window / 4, self._caution + 0.1)
         self._cooldown_until = max(self._cooldown_until, now + seconds + SLACK)
         self._sent.clear()  # the server's window will be empty once the cooldown ends
         return self._cooldown_until - now
