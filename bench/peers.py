@@ -1,7 +1,7 @@
 """Our connector against its peers, on the same sandbox account: one Markdown table.
 
     .venv/bin/python bench/peers.py [--scale small|medium] [--latency-ms N] [--burst N]
-                                    [--timeout 600] [--only ours,airbyte,tap]
+                                    [--timeout 600] [--only ours,airbyte,tap] [--all-streams] [--keep DIR]
 
 Peers, each installed from PyPI into its own virtualenv on first use (under .peers/, git-ignored):
 
@@ -14,10 +14,14 @@ Peers, each installed from PyPI into its own virtualenv on first use (under .pee
 
 For each connector a fresh sandbox (same scale and seed, so the same account) serves a full read; then
 the same changes are made (a few deals and persons updated, one deal created, the clock advanced an
-hour) and the connector reads again with the state it emitted. Per read: wall time, requests, API
-tokens, 429s, records, and per stream the distinct ids delivered against the sandbox's truth (live +
-archived ids; for the incremental read, the ids changed). A peer that crashes or times out gets its
-error in the table; the bench itself does not fail.
+hour) and the connector reads again with the state it emitted. Each read starts with an empty burst window
+(a 30 s block page earned by the full read does not carry over). Per read: wall time, requests, API
+tokens, 429s, 403 block pages, records, and per stream the distinct keys delivered against the sandbox's
+truth (live + archived; composite keys for child streams; for the incremental read, the ids changed).
+Peers read every stream they discover; ours reads what `sync` reads by default (its per-parent child
+streams that cost one request per parent record are opt-in; `--all-streams` selects them too). A peer
+that crashes or times out gets its error in the table; the bench itself does not fail. `--keep DIR` keeps
+each connector's outputs and the sandbox's stats per read.
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipedrive_sandbox import Sandbox
+from source_pipedrive.streams import STREAMS_BY_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 HELPERS = Path(__file__).resolve().parent / "peers"
@@ -52,7 +58,21 @@ PEERS = {
 }
 # peer stream name -> ours (streams not listed keep their name; a name we lack is not compared)
 RENAME = {"tap": {"currency": "currencies"}, "airbyte": {}}
-ID_KEY = {"lead_sources": "name"}
+# How the sandbox's truth identifies a record, per stream (our names): the record fields, in order, "a.b"
+# digging into an object; every stream not listed by its "id". The truth's composite keys of child streams
+# start with the parent id, which the records carry under their link field (as in tests/kit/children.py).
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "lead_sources": ("name",),
+    "note_comments": ("uuid",),
+    **{f"{p}_followers": (link, "user_id") for p, link in
+       (("deal", "deal_id"), ("person", "person_id"), ("organization", "org_id"), ("product", "product_id"),
+        ("user", "followed_user_id"))},
+    **{f"{p}_changelog": (link, "field_key", "time") for p, link in
+       (("deal", "deal_id"), ("person", "person_id"), ("organization", "org_id"))},
+    "deal_flow": ("object", "data.id"),  # the sandbox's flow holds dealChange items only
+    "permission_set_assignments": ("permission_set_id", "user_id"),
+    "role_assignments": ("role_id", "user_id"),
+}
 
 
 # ---------------------------------------------------------------- installs
@@ -103,9 +123,11 @@ class Read:
     requests: int = 0
     tokens: int = 0
     r429: int = 0
+    blocks: int = 0            # the sandbox's Cloudflare-like 403 page, after requests sent during a 429 cooldown
     records: int = 0
     ids: dict[str, set[str]] = field(default_factory=dict)   # our stream name -> distinct ids
     streams: set[str] = field(default_factory=set)            # our names of the streams it offers
+    selected: set[str] = field(default_factory=set)           # ... and of those its catalog selects
     error: str | None = None
     state: Any = None
 
@@ -147,6 +169,24 @@ def short(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def canonical(key: Any) -> str:
+    """One spelling for a truth key and a record's key: scalars as str, composite keys as JSON lists."""
+    return json.dumps(list(key)) if isinstance(key, (list, tuple)) else str(key)
+
+
+def record_key(stream: str, data: dict[str, Any]) -> str | None:
+    """The record's key as the truth spells it (canonical), or None when it has none."""
+    values = []
+    for name in KEY_FIELDS.get(stream, ("id",)):
+        value: Any = data
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        values.append(value)
+    if all(v is None for v in values):
+        return None
+    return canonical(values[0] if len(values) == 1 else values)
+
+
 def parse_airbyte(out: Path, rename: dict[str, str], read: Read) -> list[str]:
     """Records, per-stream STATE, TRACE errors of an Airbyte-protocol stdout."""
     errors: list[str] = []
@@ -158,9 +198,9 @@ def parse_airbyte(out: Path, rename: dict[str, str], read: Read) -> list[str]:
             rec = m["record"]
             name = rename.get(rec["stream"], rec["stream"])
             read.records += 1
-            key = (rec.get("data") or {}).get(ID_KEY.get(name, "id"))
+            key = record_key(name, rec.get("data") or {})
             if key is not None:
-                read.ids.setdefault(name, set()).add(str(key))
+                read.ids.setdefault(name, set()).add(key)
         elif kind == "STATE":
             st = m["state"]
             if st.get("type") == "STREAM":
@@ -189,38 +229,42 @@ def parse_singer(out: Path, rename: dict[str, str], read: Read) -> None:
         if kind == "RECORD":
             name = rename.get(m["stream"], m["stream"])
             read.records += 1
-            key = (m.get("record") or {}).get(ID_KEY.get(name, "id"))
+            key = record_key(name, m.get("record") or {})
             if key is not None:
-                read.ids.setdefault(name, set()).add(str(key))
+                read.ids.setdefault(name, set()).add(key)
         elif kind == "STATE":
             read.state = m["value"]
 
 
-def airbyte_catalog(out: Path, rename: dict[str, str]) -> tuple[dict, set[str]]:
-    """Every discovered stream, incremental (append) where it supports it, else full refresh."""
+def airbyte_catalog(out: Path, rename: dict[str, str], select: Callable[[str], bool]) -> tuple[dict, set[str]]:
+    """Every discovered stream that `select` (our name) admits, incremental (append) where it supports it,
+    else full refresh; and the names of all discovered streams."""
     streams, names = [], set()
     for m in messages(out):
         if m.get("type") == "CATALOG":
             for s in m["catalog"]["streams"]:
+                names.add(rename.get(s["name"], s["name"]))
+                if not select(rename.get(s["name"], s["name"])):
+                    continue
                 incr = "incremental" in s.get("supported_sync_modes", [])
                 streams.append({"stream": s, "sync_mode": "incremental" if incr else "full_refresh",
                                 "destination_sync_mode": "append" if incr else "overwrite",
                                 "cursor_field": s.get("default_cursor_field") or [],
                                 "primary_key": s.get("source_defined_primary_key") or []})
-                names.add(rename.get(s["name"], s["name"]))
     return {"streams": streams}, names
 
 
-def singer_catalog(out: Path, rename: dict[str, str]) -> tuple[dict, set[str]]:
-    """The tap's discovered catalog with every stream selected."""
+def singer_catalog(out: Path, rename: dict[str, str], select: Callable[[str], bool]) -> tuple[dict, set[str]]:
+    """The tap's discovered catalog with every stream that `select` admits selected."""
     text = out.read_text()
     catalog = json.loads(text[text.index("{"):])
     names = set()
     for s in catalog["streams"]:
-        names.add(rename.get(s["tap_stream_id"], s["tap_stream_id"]))
+        name = rename.get(s["tap_stream_id"], s["tap_stream_id"])
+        names.add(name)
         for md in s.get("metadata", []):
             if md.get("breadcrumb") == []:
-                md["metadata"]["selected"] = True
+                md["metadata"]["selected"] = bool(select(name))
     return catalog, names
 
 
@@ -230,13 +274,17 @@ class Connector:
     kind = "airbyte"   # protocol of its output: "airbyte" or "singer"
     rename: dict[str, str] = {}
 
-    def __init__(self, label: str, install_note: str):
-        self.label, self.install_note = label, install_note
+    def __init__(self, name: str, label: str, install_note: str):
+        self.name, self.label, self.install_note = name, label, install_note
 
     def config(self, sb: Sandbox) -> dict: ...
     def command(self, sb: Sandbox, *args: str) -> list[str]: ...
 
-    def read(self, sb: Sandbox, tmp: Path, state: Any, timeout: float, tag: str) -> Read:
+    def select(self, stream: str) -> bool:
+        """Whether the read's catalog selects this discovered stream (our name)."""
+        return True
+
+    def read(self, sb: Sandbox, tmp: Path, state: Any, timeout: float, tag: str, burst: int | None) -> Read:
         read = Read()
         (tmp / "config.json").write_text(json.dumps(self.config(sb)))
         try:
@@ -248,19 +296,25 @@ class Connector:
                               f"discover exit {rc}: {short(tail(tmp / 'discover.err'))}")
                 return read
             parse = singer_catalog if self.kind == "singer" else airbyte_catalog
-            catalog, read.streams = parse(tmp / "discover.out", self.rename)
+            catalog, read.streams = parse(tmp / "discover.out", self.rename, self.select)
+            read.selected = {s for s in read.streams if self.select(s)}
             (tmp / "catalog.json").write_text(json.dumps(catalog))
             args = ["read"] if self.kind == "airbyte" else []
             args += ["--config", str(tmp / "config.json"), "--catalog", str(tmp / "catalog.json")]
             if state is not None:
                 (tmp / "state.json").write_text(json.dumps(state))
                 args += ["--state", str(tmp / "state.json")]
+            # every read starts with an empty burst window and no block: neither discover's requests nor a
+            # block earned by the full read carry over into the next read
+            sb.configure(burst=burst)
             sb.reset_stats()
             out, err = tmp / f"{tag}.out", tmp / f"{tag}.err"
             rc, read.seconds = run_proc(self.command(sb, *args), out, err, timeout)
             stats = sb.stats()
+            (tmp / f"{tag}.stats.json").write_text(json.dumps(stats, indent=1))
             read.requests, read.tokens = stats["total_requests"], stats["total_tokens"]
             read.r429 = int(stats.get("status", {}).get("429", 0))
+            read.blocks = int(stats.get("blocks", 0))
             if self.kind == "singer":
                 parse_singer(out, self.rename, read)
                 errors = []
@@ -313,6 +367,17 @@ def last_error_line(err: Path) -> str:
 
 
 class Ours(Connector):
+    """Ours reads what `sync` reads by default: the per-parent child streams that cost one request per
+    parent record (source_pipedrive.streams: Stream.optional) are opt-in, and left out unless all_streams."""
+
+    def __init__(self, label: str, note: str, all_streams: bool = False):
+        super().__init__("ours", label, note)
+        self.all_streams = all_streams
+
+    def select(self, stream: str) -> bool:
+        known = STREAMS_BY_NAME.get(stream)
+        return self.all_streams or known is None or not known.optional
+
     def config(self, sb):
         return {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url}
 
@@ -322,7 +387,7 @@ class Ours(Connector):
 
 class Airbyte(Connector):
     def __init__(self, label, note, python):
-        super().__init__(label, note)
+        super().__init__("airbyte", label, note)
         self.python = python
 
     def config(self, sb):
@@ -337,7 +402,7 @@ class Tap(Connector):
     rename = RENAME["tap"]
 
     def __init__(self, label, note, python):
-        super().__init__(label, note)
+        super().__init__("tap", label, note)
         self.python = python
 
     def config(self, sb):
@@ -367,7 +432,7 @@ def apply_changes(sb: Sandbox) -> dict[str, set[str]]:
 
 
 def truth_ids(sb: Sandbox) -> dict[str, set[str]]:
-    return {name: {str(i) for i in t.get("live", []) + t.get("archived", [])}
+    return {name: {canonical(i) for i in t.get("live", []) + t.get("archived", [])}
             for name, t in sb.truth()["streams"].items()}
 
 
@@ -378,10 +443,10 @@ def bench_one(conn: Connector, args, tmp: Path) -> tuple[Read, Read, dict, dict]
     with Sandbox(**sb_args) as sb:
         truth = truth_ids(sb)
         print(f"  {conn.label}: full read ...", file=sys.stderr, flush=True)
-        full = conn.read(sb, tmp, None, args.timeout, "full")
+        full = conn.read(sb, tmp, None, args.timeout, "full", args.burst)
         changed = apply_changes(sb)
         print(f"  {conn.label}: incremental read ...", file=sys.stderr, flush=True)
-        incr = conn.read(sb, tmp, full.state, args.timeout, "incr")
+        incr = conn.read(sb, tmp, full.state, args.timeout, "incr", args.burst)
     return full, incr, truth, changed
 
 
@@ -393,20 +458,27 @@ def table(results: list[tuple[Connector, Read, Read]], truth: dict[str, set[str]
           changed: dict[str, set[str]]) -> str:
     heads = ["", *(f"{c.label}: {kind}" for c, _, _ in results for kind in ("full", "incremental"))]
     reads = [r for _, f, i in results for r in (f, i)]
+    is_full = [kind == "full" for _ in results for kind in ("full", "incremental")]
     rows: list[list[str]] = []
     rows.append(["outcome", *("ok" if r.error is None else f"**failed**: {r.error}" for r in reads)])
     rows.append(["wall time", *(f"{r.seconds:.1f} s" for r in reads)])
     rows.append(["requests", *(str(r.requests) for r in reads)])
     rows.append(["API tokens", *(str(r.tokens) for r in reads)])
     rows.append(["429s", *(str(r.r429) for r in reads)])
+    rows.append(["403 blocks", *(str(r.blocks) for r in reads)])
     rows.append(["records", *(str(r.records) for r in reads)])
-    is_full = [kind == "full" for _ in results for kind in ("full", "incremental")]
-    cells = []
-    for r, full in zip(reads, is_full, strict=True):
-        common = [s for s in truth if s in r.streams]
-        done = sum(1 for s in common if truth[s] <= r.ids.get(s, set()))
-        cells.append(f"{done}/{len(common)}" if full else "")
-    rows.append(["streams complete (of those both have)", *cells])
+
+    def complete(streams: list[str], r: Read, full: bool) -> str:
+        done = sum(1 for s in streams if truth[s] <= r.ids.get(s, set()))
+        return f"{done}/{len(streams)}" if full else ""
+
+    rows.append(["streams complete (of those it reads)",
+                 *(complete([s for s in truth if s in r.selected], r, full)
+                   for r, full in zip(reads, is_full, strict=True))])
+    offered = [f.selected for _, f, _ in results if f.selected]
+    shared = sorted(set(truth).intersection(*offered)) if offered else []
+    rows.append([f"streams complete (of the {len(shared)} every connector reads)",
+                 *(complete(shared, r, full) for r, full in zip(reads, is_full, strict=True))])
     for stream in sorted(s for s in truth if any(s in r.streams for r in reads)):
         want = truth[stream]
         cells = []
@@ -414,6 +486,8 @@ def table(results: list[tuple[Connector, Read, Read]], truth: dict[str, set[str]
             got = r.ids.get(stream, set())
             if stream not in r.streams:
                 cells.append("—")
+            elif stream not in r.selected:
+                cells.append("not selected")
             elif full:
                 cells.append(pct(len(got & want), len(want)))
             elif stream in changed:
@@ -434,15 +508,23 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=None, help="requests per 2 s window (default: no limit)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per connector run (default 600)")
     parser.add_argument("--only", default="ours,airbyte,tap", help="comma list of ours, airbyte, tap")
+    parser.add_argument("--all-streams", action="store_true",
+                        help="ours reads its opt-in per-parent child streams too (default: what `sync` reads)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep each connector's discover/read outputs in DIR/<connector> (default: a temp dir)")
     args = parser.parse_args()
     command = "python bench/peers.py " + " ".join(sys.argv[1:])
+    load_before, started = os.getloadavg(), time.strftime("%Y-%m-%d %H:%M")
 
     conns: list[Connector] = []
     failed_installs: list[str] = []
     for name in args.only.split(","):
         name = name.strip()
         if name == "ours":
-            conns.append(Ours("ours (source-pipedrive)", "this repo's .venv"))
+            conns.append(Ours("ours (source-pipedrive)", "this repo's .venv; " + (
+                "every stream" if args.all_streams else
+                "the streams `sync` reads by default (per-parent child streams that cost one request per "
+                "parent record are opt-in: `not selected`)"), all_streams=args.all_streams))
             continue
         try:
             py, note = ensure_peer(name)
@@ -456,9 +538,17 @@ def main() -> int:
     truth: dict[str, set[str]] = {}
     changed: dict[str, set[str]] = {}
     for conn in conns:
-        with tempfile.TemporaryDirectory(prefix="peers-") as tmp:
-            full, incr, truth, changed = bench_one(conn, args, Path(tmp))
+        if args.keep is not None:
+            work = args.keep / conn.name
+            if work.exists():
+                shutil.rmtree(work)
+            work.mkdir(parents=True)
+            full, incr, truth, changed = bench_one(conn, args, work)
+        else:
+            with tempfile.TemporaryDirectory(prefix="peers-") as tmp:
+                full, incr, truth, changed = bench_one(conn, args, Path(tmp))
         results.append((conn, full, incr))
+    load_after = os.getloadavg()
 
     burst = f"burst {args.burst}/2 s" if args.burst else "no burst limit"
     print(f"\nCommand: `{command.strip()}`\n")
@@ -466,7 +556,10 @@ def main() -> int:
           f"a fresh sandbox per connector; between the reads: {sum(len(v) for v in changed.values()) - 1} "
           "records updated (deals, persons), 1 deal created, clock +1 h. Full: distinct ids delivered / truth "
           "(live + archived) ids; incremental: changed ids delivered, and ids delivered in all; — = the "
-          "connector has no such stream. Figures of a failed run are what it delivered before failing.\n")
+          "connector has no such stream. Figures of a failed run are what it delivered before failing. "
+          "Each read starts with an empty burst window (a block earned in the full read does not carry over). "
+          f"Started {started}; load average (1 min) {load_before[0]:.1f} at the start, "
+          f"{load_after[0]:.1f} at the end, on {os.cpu_count()} CPUs.\n")
     print(table(results, truth, changed))
     print()
     for conn, _, _ in results:
