@@ -3,15 +3,14 @@
     python bench/bench_memory.py [--scales medium,large] [--workers 3] [--json]
 
 The sandbox runs in its own process (second core); the read runs as a child of this script, its stdout
-counted and discarded here; peak RSS is that child's own (os.wait4), so neither the sandbox nor this
-script is counted.
+counted and discarded here; peak RSS is that child's own (VmHWM, bench.PEAK_RSS_WRAPPER), so neither the
+sandbox nor this script is counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from peak_rss import peak_rss_mb, wrapped_command
 from pipedrive_sandbox import Sandbox
 from source_pipedrive.streams import STREAMS as ALL_STREAMS
 
@@ -45,8 +45,8 @@ def measure(scale: str, workers: int, tmp: Path) -> dict:
         catalog = tmp / "catalog.json"
         catalog.write_text(json.dumps(full_refresh_catalog()))
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "source_pipedrive", "read", "--config", str(config),
-                                 "--catalog", str(catalog)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(wrapped_command("read", "--config", str(config), "--catalog", str(catalog)),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         records = lines = 0
         out_bytes = 0
         rest = b""
@@ -58,8 +58,9 @@ def measure(scale: str, workers: int, tmp: Path) -> dict:
             whole, rest = data[:cut], data[cut:]
             lines += whole.count(b"\n")
             records += whole.count(b'{"type":"RECORD"')
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        assert proc.stderr is not None
+        peak = peak_rss_mb(proc.stderr.read())
+        proc.wait()
         seconds = time.perf_counter() - start
         read_streams = {e["stream"]["name"] for e in json.loads(catalog.read_text())["streams"]}
         expected = sum(t["count"] for name, t in truth.items() if name in read_streams)
@@ -70,7 +71,7 @@ def measure(scale: str, workers: int, tmp: Path) -> dict:
         "records_in_truth": expected,
         "seconds": round(seconds, 2),
         "records_per_s": round(records / seconds) if seconds else None,
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: kilobytes
+        "peak_rss_mb": peak,
         "stdout_mb": round(out_bytes / 1e6, 1),
     }
 

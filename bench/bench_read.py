@@ -10,12 +10,12 @@ import argparse
 import json
 import math
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from peak_rss import peak_rss_mb, wrapped_command
 from pipedrive_sandbox import Sandbox
 from source_pipedrive.streams import STREAMS
 
@@ -53,15 +53,11 @@ def run_read(sb, tmp: Path, catalog: dict, *, workers: int | None = None, stdout
         settings["max_in_flight"] = in_flight
     config = write(tmp, "config.json", settings)
     cat = write(tmp, "catalog.json", catalog)
-    wrapper = ("import resource, runpy, sys; sys.argv=['source-pipedrive']+sys.argv[1:];\n"
-               "try:\n runpy.run_module('source_pipedrive', run_name='__main__')\n"
-               "finally:\n sys.stderr.write('MAXRSS=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", wrapper, "read", "--config", config, "--catalog", cat],
+    proc = subprocess.run(wrapped_command("read", "--config", config, "--catalog", cat),
                           stdout=stdout, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
-    rss = [int(line.split("=")[1]) for line in proc.stderr.splitlines() if line.startswith("MAXRSS=")]
-    return elapsed, (rss[-1] // 1024 if rss else -1)
+    return elapsed, peak_rss_mb(proc.stderr)
 
 
 def request_floor(truth: dict) -> int:

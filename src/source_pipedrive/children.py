@@ -112,13 +112,18 @@ class ParentFeed:
         self.child, self.parent = child.name, _parent(child).stream
         parents = STREAMS_BY_NAME[self.parent]
         self.fields = tuple(f for f in (_parent(child).key, parents.cursor, parents.cursor_fallback, "is_deleted") if f)
-        self._pages: queue.Queue[Batch | None] = queue.Queue()
+        self._pages: queue.Queue[tuple[bytes, str] | None] = queue.Queue()
         self._complete: bool | None = None
 
-    def put(self, batch: Batch) -> None:
-        fields = self.fields
-        slim = [{f: record[f] for f in fields if f in record} for record in batch.records]
-        self._pages.put(Batch(slim, batch.state, part=batch.part))
+    def put(self, batch: Batch, packed: dict[tuple[str, ...], bytes] | None = None) -> None:
+        """Queue one page of the parent. `packed` shares the encoded page among the feeds of one parent."""
+        packed = {} if packed is None else packed
+        if self.fields not in packed:
+            # Columns as JSON bytes: a child may lag a few hundred pages behind at 100,000 deals, and
+            # holds then a few MB instead of 35.
+            columns = [[record.get(f) for record in batch.records] for f in self.fields]
+            packed[self.fields] = orjson.dumps([columns, batch.state])
+        self._pages.put((packed[self.fields], batch.part))
 
     def close(self, complete: bool) -> None:
         """The parent's read ended: `complete` when it listed everything (its state marked complete)."""
@@ -139,7 +144,10 @@ class ParentFeed:
                     raise StreamError(f"Stream '{self.child}' reads the children of the '{self.parent}' "
                                       f"listed in this read, and stream '{self.parent}' did not complete.")
                 return
-            yield page
+            packed, part = page
+            columns, state = orjson.loads(packed)
+            yield Batch([dict(zip(self.fields, row, strict=True)) for row in zip(*columns, strict=True)], state,
+                        part=part)
 
 
 def _lookahead(client: Client) -> int:
@@ -263,41 +271,68 @@ class _Walk:
             popped.extend(page.ids)
             moved = True
         if moved:
-            self.done = {pid: None for pid in self.done if not self._covered(pid, self.committed)}
-            self._forget(popped)
+            covered = _Coverage(self.committed)
+            self.done = {pid: None for pid in self.done if not self._covered(pid, covered)}
+            self._forget(popped, covered)
         if not self.done:
             self.since = None
 
-    def _forget(self, pids: list[Any]) -> None:
+    def _forget(self, pids: list[Any], covered: _Coverage) -> None:
         """Drop what is known of parents the committed state covers: a resumed listing leaves them out, so
         neither the resume nor the end of the round needs them (memory stays flat over 100,000 deals)."""
         pending = set(self.pending)
         for pid in pids:
-            # Below the part's cursor only: a part listed as done is listed again from its cursor next round.
-            if pid in pending or pid in self.done or not self._covered(pid, self.committed, by_cursor=True):
+            # By cursor only: a part listed as done is listed again from its cursor next round.
+            if pid in pending or pid in self.done or not self._covered(pid, covered, by_cursor=True):
                 continue
             for known in (self.cursors, self.part_of, self.stamps, self.read_after):
                 known.pop(pid, None)
 
-    def _covered(self, pid: Any, parent_state: JsonObject | None, by_cursor: bool = False) -> bool:
-        """Whether a listing resumed from `parent_state` leaves this parent out: its part is finished, or
-        its cursor is before the part's (updated_since is inclusive: one at the cursor comes again; a
-        part filtered on our side keeps its cursor until read whole)."""
-        part, cursor = self.part_of.get(pid), self.cursors.get(pid)
-        if part is None or parent_state is None:
-            return False
-        if not by_cursor and part in (parent_state.get("done") or []):
-            return True
-        value = (parent_state.get("parts") or {}).get(part)
-        cut = parse_datetime(value) if isinstance(value, str) else None
-        return cut is not None and cursor is not None and cursor < cut
+    def _covered(self, pid: Any, covered: _Coverage, by_cursor: bool = False) -> bool:
+        """Whether a listing resumed from the committed parent state leaves this parent out."""
+        part = self.part_of.get(pid)
+        return part is not None and covered.covers(part, self.cursors.get(pid), by_cursor)
 
     def edge(self) -> tuple[list[Any], datetime | None]:
         """At the end of an incremental round: the parents read at the final parent cursors. The next
         round lists them again (updated_since is inclusive) and skips them if they have not changed."""
+        covered = _Coverage(self.committed)
         kept = {pid: after for pid, after in self.read_after.items()
-                if after is not None and not self._covered(pid, self.committed)}
+                if after is not None and not self._covered(pid, covered)}
         return list(kept), min(kept.values(), default=None)
+
+
+class _Coverage:
+    """What a listing resumed from a parent state leaves out: a finished part; in a part, the cursors
+    before the part's cursor (updated_since is inclusive: one at the cursor comes again; a part filtered
+    on our side keeps its cursor until read whole), and those a time slice has delivered (slices.py:
+    [lo, stop) of a finished slice, [lo, at) of an unfinished one)."""
+
+    def __init__(self, parent_state: JsonObject | None) -> None:
+        state = parent_state or {}
+        self.known = parent_state is not None
+        self.done = set(state.get("done") or [])
+        self.cuts = {part: parse_datetime(v) for part, v in (state.get("parts") or {}).items() if isinstance(v, str)}
+        self.spans: dict[str, list[tuple[datetime, datetime | None]]] = {}
+        for part, slices in (state.get("slices") or {}).items():
+            for s in slices:
+                lo = parse_datetime(s["lo"]) if s.get("lo") else None
+                end = s.get("stop") if s.get("done") else s.get("at")
+                if lo is None or (end is None and not s.get("done")):
+                    continue
+                self.spans.setdefault(part, []).append((lo, parse_datetime(end) if end else None))
+
+    def covers(self, part: str, cursor: datetime | None, by_cursor: bool = False) -> bool:
+        if not self.known:
+            return False
+        if not by_cursor and part in self.done:
+            return True
+        if cursor is None:
+            return False
+        cut = self.cuts.get(part)
+        if cut is not None and cursor < cut:
+            return True
+        return any(lo <= cursor and (end is None or cursor < end) for lo, end in self.spans.get(part, ()))
 
 
 def _fetch(client: Client, stream: Stream, group: list[Any], stamps: dict[Any, Any], warn: Warn) -> list[JsonObject]:

@@ -279,8 +279,9 @@ class _Run:
                 messages.extend(batch.events)  # a child stream's ParentsRead, before the records it announces
                 messages.extend(protocol.record(name, r, emitted_at) for r in batch.records)
                 messages.append(protocol.stream_state(name, batch.state, len(batch.records)))
+                packed: dict[tuple[str, ...], bytes] = {}
                 for child_feed in feeds:  # before the records leave: a consumer may change them
-                    child_feed.put(batch)
+                    child_feed.put(batch, packed)
                 self._put([*messages, Cost(client.usage.report())])
             if self.stop.is_set() and not state.complete:
                 self._put([protocol.stream_status(name, "INCOMPLETE", **self._reason())])

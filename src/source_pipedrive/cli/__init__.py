@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any
 
-from .common import LOG_LEVELS, VersionAction, add_log_level, missing_extra
+from .common import LOG_LEVELS, VersionAction, add_log_level, limit_malloc_arenas, missing_extra
 from .exits import USAGE
 
 PROTOCOL_COMMANDS = ("spec", "check", "discover", "read")
@@ -79,6 +79,7 @@ def build_parser(sandbox_options: bool = True) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: IO[bytes] | None = None) -> int:
+    limit_malloc_arenas()  # before the read's threads start (see its docstring)
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         command = next((a for a in args_list if not a.startswith("-")), None)
