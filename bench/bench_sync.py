@@ -107,11 +107,15 @@ def result_columns(db: Path) -> list:
 
 
 def configured_catalog(config: dict) -> dict:
-    """What `sync` reads on a new file: every stream, incremental where it can be (from scratch)."""
+    """What `sync` reads on a new file: the streams it reads by default (children.sync_default: not the
+    per-record child streams), incremental where it can be (from scratch)."""
     from source_pipedrive import source
+    from source_pipedrive.children import sync_default
 
-    streams = []
+    streams, wanted = [], set(sync_default())
     for entry in source.discover(config)["streams"]:
+        if entry["name"] not in wanted:
+            continue
         inc = "incremental" in entry.get("supported_sync_modes", [])
         streams.append({"stream": entry, "sync_mode": "incremental" if inc else "full_refresh",
                         "destination_sync_mode": "append_dedup",
