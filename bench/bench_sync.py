@@ -263,11 +263,13 @@ def bench_breakdown(scale: str) -> None:
     """Where a sync's time goes: an in-process sync against the sandbox with a timer around each step
     of the loader (page files, statements by kind, table setup) and around waiting for the source."""
     from pipedrive_sandbox import Sandbox
+    from source_pipedrive.children import sync_default
     from source_pipedrive.warehouse import loader, meta, store
 
     timers = Timers()
-    for owner, name, label in ((store, "write_page", "page file (orjson)"), (store.Warehouse, "prepare", "tables"),
-                               (store.Warehouse, "commit_page", "commit (all of it)")):
+    for owner, name, label in ((loader, "page_json", "reading side: pages to JSON (orjson)"),
+                               (loader.Group, "add", "group files (append)"), (store.Warehouse, "prepare", "tables"),
+                               (store.Warehouse, "commit_pages", "transactions (all of each)")):
         timers.wrap(owner, name, label)
     connect = meta.connect
     meta.connect = lambda path, **kw: TimedConnection(connect(path, **kw), timers)  # type: ignore[assignment]
@@ -293,7 +295,7 @@ def bench_breakdown(scale: str) -> None:
     with Sandbox(scale=scale, seed=1, subprocess=True) as sb, tempfile.TemporaryDirectory() as tmp:
         config = {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url}
         began, cpu = time.perf_counter(), time.process_time()
-        result = sync.run(config, Path(tmp) / "bench.duckdb")
+        result = sync.run(config, Path(tmp) / "bench.duckdb", streams=sync_default())
         seconds = time.perf_counter() - began
     records = sum(s.records for s in result.streams)
     print(f"RESULT sync breakdown, sandbox scale={scale}: {records:,} records in {seconds:.2f} s "

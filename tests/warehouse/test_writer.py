@@ -166,9 +166,10 @@ def test_an_error_in_the_writer_process_comes_back_as_itself(tmp_path, monkeypat
     call = WarehouseProcess._call
 
     def lost_page(self, op, *args):
-        if op == "commit_page" and args[1]:
-            os.remove(args[1])  # a folder where the page should be: DuckDB fails to read it, in the child
-            os.mkdir(args[1])
+        page_file = args[0][0].page_file if op == "commit_pages" and args[0] else None
+        if page_file:
+            os.remove(page_file)  # a folder where the page should be: DuckDB fails to read it, in the child
+            os.mkdir(page_file)
         return call(self, op, *args)
 
     monkeypatch.setattr(WarehouseProcess, "_call", lost_page)

@@ -278,23 +278,29 @@ class Warehouse:
                     state: SavedState, sync_id: int, keep_only: int | None = None,
                     replace: Replace | None = None) -> PageResult:
         """`commit` of a page already written to `page_file` (write_page) with `count` records."""
-        def work() -> PageResult:
-            inserted = updated = removed = 0
-            if count or replace:
-                inserted, updated, removed = self._upsert(plan, page_file, count, keys, sync_id, replace)
-            if keep_only is not None:
-                removed += self._one(
-                    f"DELETE FROM {quote(plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [keep_only]
-                )[0]
-            self.con.execute("DELETE FROM _state WHERE stream = ?", [state.stream])
-            self.con.execute(
-                "INSERT INTO _state VALUES (?, ?, ?, ?, ?)",
-                [state.stream, state.mode, None if state.state is None else orjson.dumps(state.state).decode(),
-                 state.pending_sync_id, _now()],
-            )
-            return PageResult(inserted, updated, int(removed))
+        return self.commit_pages([PageWrite(plan, page_file, count, keys, state, sync_id, keep_only, replace)])[0]
 
-        return self._transaction(work)
+    def commit_pages(self, writes: Sequence[PageWrite]) -> list[PageResult]:
+        """Several `commit_page`s, of different streams, in one transaction: each stream's rows with the
+        state that covers them, and one COMMIT (DuckDB's cost per commit is the same for one page or many)."""
+        return self._transaction(lambda: [self._write(w) for w in writes])
+
+    def _write(self, w: PageWrite) -> PageResult:
+        inserted = updated = removed = 0
+        if w.count or w.replace:
+            inserted, updated, removed = self._upsert(w.plan, w.page_file, w.count, w.keys, w.sync_id, w.replace)
+        if w.keep_only is not None:
+            removed += self._one(
+                f"DELETE FROM {quote(w.plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [w.keep_only]
+            )[0]
+        state = w.state
+        self.con.execute("DELETE FROM _state WHERE stream = ?", [state.stream])
+        self.con.execute(
+            "INSERT INTO _state VALUES (?, ?, ?, ?, ?)",
+            [state.stream, state.mode, None if state.state is None else orjson.dumps(state.state).decode(),
+             state.pending_sync_id, _now()],
+        )
+        return PageResult(inserted, updated, int(removed))
 
     def interrupt(self) -> None:
         """Stop the statement running in another thread (its transaction rolls back)."""
@@ -349,10 +355,15 @@ class Warehouse:
         return " OR ".join(conditions), params
 
 def write_page(path: str, rows: Sequence[tuple[Any, int]]) -> None:
-    """A page as one JSON array for DuckDB to parse, typed, in one pass: one orjson call for the whole
-    page (a call per record costs four times as much), no Arrow."""
+    """A page as one JSON array for DuckDB to parse, typed, in one pass (see page_json)."""
     with open(path, "wb") as fh:
-        fh.write(orjson.dumps([{"t": emitted_at, "d": data} for data, emitted_at in rows]))
+        fh.write(page_json(rows))
+
+
+def page_json(rows: Iterable[tuple[Any, int]]) -> bytes:
+    """Records (data, emitted_at ms) as one JSON array of {"t": emitted_at, "d": data}: one orjson call
+    for the whole page (a call per record costs four times as much), no Arrow."""
+    return orjson.dumps([{"t": emitted_at, "d": data} for data, emitted_at in rows])
 
 
 def _reader(plan: TablePlan, page_file: str) -> str:
@@ -366,6 +377,22 @@ def _reader(plan: TablePlan, page_file: str) -> str:
     largest = max(16 << 20, os.path.getsize(page_file) + 1024)
     return (f"read_json({_literal(page_file)}, format = 'array', columns = {columns},"
             f" ignore_errors = true, maximum_object_size = {largest})")
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """One stream's part of a transaction (Warehouse.commit_pages): `count` records from `page_file`, a
+    JSON array of {"t": emitted_at ms, "d": record} (write_page), their primary `keys`, and the state
+    that covers them; `keep_only` and `replace` as in Warehouse.commit."""
+
+    plan: TablePlan
+    page_file: str | None
+    count: int
+    keys: Sequence[Hashable]
+    state: SavedState
+    sync_id: int
+    keep_only: int | None = None
+    replace: Replace | None = None
 
 
 @dataclass(frozen=True)
