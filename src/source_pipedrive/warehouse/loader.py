@@ -29,18 +29,18 @@ from .store import LoadError, PageResult, PageWrite, Replace, SavedState, Wareho
 from .worker import WarehouseProcess
 
 # Group commit: each stream's part of a transaction ends at one of its STATEs and holds exactly the
-# records that STATE covers, but the pages that reach the writer within COMMIT_INTERVAL of the
-# first one waiting are appended to one file per stream and committed together, every stream in
-# one transaction (a stream's file is committed early at GROUP_ROWS rows or GROUP_BYTES, or when a
-# page would replace rows in it). Each DuckDB INSERT and COMMIT has a fixed cost (several ms for a
-# wide table, more while the reading thread holds the GIL): pages of 500 records one transaction each
-# took twice as long to load as groups of 5,000. A kill loses at most the pages waiting, which the
-# next run reads again. SOURCE_PIPEDRIVE_COMMIT_INTERVAL=0 commits every STATE on its own.
+# records that STATE covers, but the pages read within COMMIT_INTERVAL of the first one waiting are
+# appended to one file per stream and committed together, every stream in one transaction (sealed
+# early at GROUP_ROWS records or GROUP_BYTES in all, or when a page would replace rows a group
+# holds). Each DuckDB INSERT and COMMIT has a fixed cost (several ms for a wide table, more while
+# the reading threads hold the GIL): pages of 500 records one transaction each took twice as long
+# to load as groups of 5,000. A kill loses at most the pages not committed yet, which the next run
+# reads again. SOURCE_PIPEDRIVE_COMMIT_INTERVAL=0 commits every STATE on its own.
 COMMIT_INTERVAL = float(os.environ.get("SOURCE_PIPEDRIVE_COMMIT_INTERVAL", "1.0"))
 GROUP_ROWS = 20_000
 GROUP_BYTES = 32 << 20
-# Records handed to the writer and not yet in a group file: serialized, about 1-2 KB each.
-MAX_IN_FLIGHT = 4_000
+# Records read and not yet committed, in files (Handoff): one batch being committed and one waiting.
+MAX_IN_FLIGHT = 2 * GROUP_ROWS
 # With the writer process on (sync.WRITER_PROCESS), commits move to it after this many records
 # (worker.py says why); starting it costs about half a second, which a small sync does not pay.
 OFFLOAD_AFTER = int(os.environ.get("SOURCE_PIPEDRIVE_OFFLOAD_AFTER", "2000"))
@@ -247,39 +247,77 @@ class Loader:
 
 
 class Handoff:
-    """Pages from the reading thread to the writer. At most `limit` records are between the two
-    (queued, or taken and not yet committed); a page is never split, so a larger one passes alone.
+    """Pages from the reading thread to the writer, through files. The reading side appends each page
+    to its stream's open group file (`put`); the groups open are sealed together into a batch, one
+    transaction, once the first of them is COMMIT_INTERVAL old (the writer seals them then), one is
+    full, or a page would replace rows one holds. At most `limit` records are in batches sealed and
+    not yet committed (a batch is never split, so a larger one passes alone): the files, not memory,
+    hold them, and the reading side waits for room only when the writer is that far behind.
     `error` is the writer's failure: the reading side raises it at its next page."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, folder: str) -> None:
         self.cond = threading.Condition()
-        self.queue: deque[Page] = deque()
+        self.folder, self.files = folder, 0
+        self.open: dict[str, Group] = {}  # by stream, in the order their first page came
+        self.opened = 0.0  # when the oldest open group got its first page
+        self.rows, self.bytes = 0, 0  # in the open groups
+        self.queue: deque[list[Group]] = deque()  # sealed batches, oldest first
         self.limit, self.in_flight = limit, 0
         self.closed = False  # no more pages will come
         self.error: BaseException | None = None
 
     def put(self, page: Page) -> None:
         with self.cond:
-            while self.error is None and self.in_flight and self.in_flight + page.count > self.limit:
-                self.cond.wait(0.1)
             if self.error is not None:
                 raise self.error
-            self.queue.append(page)
-            self.in_flight += page.count
-            self.cond.notify_all()
+            name = page.run.name
+            group = self.open.get(name)
+            if group is not None and group.clashes(page):
+                self._seal()
+                group = None
+            if group is None:
+                if not self.open:
+                    self.opened = time.monotonic()
+                self.files += 1
+                group = self.open[name] = Group(page.run, os.path.join(self.folder, f"group-{self.files}.json"))
+            group.add(page)
+            self.rows += page.count
+            self.bytes += len(page.body)
+            if COMMIT_INTERVAL <= 0 or self.rows >= GROUP_ROWS or self.bytes >= GROUP_BYTES:
+                self._seal()
 
-    def take(self, timeout: float) -> tuple[list[Page], bool]:
-        """The pages queued (waiting up to `timeout` for one), and whether they are the last."""
+    def _seal(self) -> None:
+        """The open groups become the next batch, once there is room for it (the writer's timer no
+        longer sees them meanwhile)."""
+        batch, count = list(self.open.values()), self.rows
+        self.open, self.rows, self.bytes = {}, 0, 0
+        while self.error is None and self.in_flight and self.in_flight + count > self.limit:
+            self.cond.wait(0.1)
+        self.queue.append(batch)
+        self.in_flight += count
+        self.cond.notify_all()
+        if self.error is not None:
+            raise self.error
+
+    def take(self, timeout: float) -> list[Group] | None:
+        """The next batch to commit (the open groups once they are due), waiting up to `timeout` for
+        one: [] when none is ready yet, None when the reading side has closed and all is taken."""
         with self.cond:
             if not self.queue and not self.closed:
-                self.cond.wait(timeout)
-            pages = list(self.queue)
-            self.queue.clear()
-            return pages, self.closed
+                due = self.opened + COMMIT_INTERVAL - time.monotonic() if self.open else timeout
+                if due > 0:
+                    self.cond.wait(min(timeout, due))
+            if self.queue:
+                return self.queue.popleft()
+            if self.open and (self.closed or time.monotonic() - self.opened >= COMMIT_INTERVAL):
+                batch, self.open, self.rows, self.bytes = list(self.open.values()), {}, 0, 0
+                self.in_flight += sum(group.count for group in batch)
+                return batch
+            return None if self.closed else []
 
-    def done(self, size: int) -> None:
+    def done(self, batch: list[Group]) -> None:
         with self.cond:
-            self.in_flight -= size
+            self.in_flight -= sum(group.count for group in batch)
             self.cond.notify_all()
 
     def close(self) -> None:
@@ -292,6 +330,15 @@ class Handoff:
             self.error = error
             self.cond.notify_all()
 
+    def discard(self) -> None:
+        """The files of groups never to be committed (the writer stopped)."""
+        with self.cond:
+            for batch in [*self.queue, list(self.open.values())]:
+                for group in batch:
+                    group.discard()
+            self.queue.clear()
+            self.open, self.rows, self.bytes = {}, 0, 0
+
 
 class Group:
     """Pages of one stream appended to a file as one JSON array, waiting for the transaction that
@@ -300,7 +347,7 @@ class Group:
     def __init__(self, run: StreamRun, path: str) -> None:
         self.run, self.path = run, path
         self.file: BinaryIO | None = None  # opened at the first record
-        self.count, self.bytes = 0, 0
+        self.count, self.bytes, self.largest = 0, 0, 0
         self.keys: list[Hashable] = []
         self.seen: set[Hashable] = set()
         self.links: set[Any] | None = set()
@@ -325,6 +372,7 @@ class Group:
             self.file.write(memoryview(page.body)[1:-1])  # the page's array without its brackets
             self.count += page.count
             self.bytes += len(page.body)
+            self.largest = max(self.largest, len(page.body))
             self.keys += page.keys
             self.seen.update(page.keys)
             if self.links is not None:
@@ -361,11 +409,7 @@ class Writer:
         self.store: PageStore = warehouse
         self.offload, self.committed = offload, 0
         self.spare: WarehouseProcess | None = None
-        self.handoff = Handoff(MAX_IN_FLIGHT)
-        self.groups: dict[str, Group] = {}  # by stream, in the order their first page came
-        self.opened = 0.0  # when the oldest group waiting got its first page
-        self.full = False  # a group reached GROUP_ROWS or GROUP_BYTES
-        self.files = {name: f"group-{i}.json" for i, name in enumerate(runs)}
+        self.handoff = Handoff(MAX_IN_FLIGHT, warehouse.page_dir)
         self.abort = threading.Event()
         self.done = threading.Event()  # the writer has ended and no longer uses the connection
         self.thread = threading.Thread(target=self._run, name="sync-writer", daemon=True)
@@ -405,20 +449,17 @@ class Writer:
                 if run.plan is None:
                     run.plan = prepare(self.store, run)
             while not self.abort.is_set():
-                pages, last = self.handoff.take(self._timeout())
-                for page in pages:
-                    self._add(page)
-                    self.handoff.done(page.count)  # in the group's file now, or committed
-                if self.groups and (last or self.full or time.monotonic() - self.opened >= COMMIT_INTERVAL):
-                    self._commit(list(self.groups.values()))
-                if last and not pages and not self.groups:
+                batch = self.handoff.take(0.5)
+                if batch is None:
                     return
+                if batch:
+                    self._commit(batch)
+                    self.handoff.done(batch)
         except BaseException as exc:  # surfaces in the reading thread, which stops the read
             self.handoff.fail(exc)
         finally:
             try:
-                for group in self.groups.values():
-                    group.discard()
+                self.handoff.discard()
                 self._give_back()
             except BaseException as exc:
                 if self.handoff.error is None:
@@ -452,30 +493,9 @@ class Writer:
                 self.store = self.warehouse
                 self.warehouse.reconnect()
 
-    def _timeout(self) -> float:
-        if not self.groups:
-            return 0.5
-        return min(0.5, max(0.0, self.opened + COMMIT_INTERVAL - time.monotonic()))
-
-    def _add(self, page: Page) -> None:
-        name = page.run.name
-        group = self.groups.get(name)
-        if group is not None and group.clashes(page):
-            self._commit(list(self.groups.values()))
-            group = None
-        if group is None:
-            if not self.groups:
-                self.opened = time.monotonic()
-            group = self.groups[name] = Group(page.run, os.path.join(self.warehouse.page_dir, self.files[name]))
-        group.add(page)
-        self.full = self.full or group.count >= GROUP_ROWS or group.bytes >= GROUP_BYTES
-        if COMMIT_INTERVAL <= 0:  # one transaction per STATE
-            self._commit(list(self.groups.values()))
-
     def _commit(self, groups: list[Group]) -> None:
         """One transaction: each group's records and the state that covers them (the final state, and
         the removal of rows a full read did not see, for a completed stream)."""
-        self.groups, self.full = {}, False
         if self.abort.is_set():
             for group in groups:
                 group.discard()
@@ -489,7 +509,8 @@ class Writer:
                     run.plan, group.finish(), group.count, group.keys,
                     run.saved(group.state, None if group.final else run.pending), run.row_sync_id,
                     keep_only=run.pending if group.final else None,
-                    replace=Replace(run.link, frozenset(group.parents)) if group.parents and run.link else None)))
+                    replace=Replace(run.link, frozenset(group.parents)) if group.parents and run.link else None,
+                    largest=group.largest)))
         try:
             results = self.store.commit_pages([write for _, write in writes]) if writes else []
         finally:

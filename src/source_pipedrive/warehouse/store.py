@@ -288,7 +288,8 @@ class Warehouse:
     def _write(self, w: PageWrite) -> PageResult:
         inserted = updated = removed = 0
         if w.count or w.replace:
-            inserted, updated, removed = self._upsert(w.plan, w.page_file, w.count, w.keys, w.sync_id, w.replace)
+            inserted, updated, removed = self._upsert(w.plan, w.page_file, w.count, w.keys, w.sync_id, w.replace,
+                                                      w.largest)
         if w.keep_only is not None:
             removed += self._one(
                 f"DELETE FROM {quote(w.plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [w.keep_only]
@@ -307,7 +308,7 @@ class Warehouse:
         self.con.interrupt()
 
     def _upsert(self, plan: TablePlan, page_file: str | None, count: int, keys: Sequence[Hashable], sync_id: int,
-                replace: Replace | None) -> tuple[int, int, int]:
+                replace: Replace | None, largest: int | None = None) -> tuple[int, int, int]:
         """(inserted, updated, removed). Existing rows with a key of the page (and, with `replace`,
         the children of its parents) are set aside in `_old` and deleted, then the page is inserted
         straight from its file; a first load, where nothing matches, costs one cheap probe."""
@@ -321,8 +322,9 @@ class Warehouse:
             matched = int(self._one(f"DELETE FROM {table} WHERE rowid IN (SELECT _row FROM _old)")[0])
         total = 0
         if count and page_file:
+            reader = _reader(plan, page_file, largest)
             total = int(self._one(f"INSERT INTO {table} ({', '.join(quote(n) for n in plan.column_names())})"
-                                  f" SELECT {', '.join(_values(plan, sync_id))} FROM {_reader(plan, page_file)}")[0])
+                                  f" SELECT {', '.join(_values(plan, sync_id))} FROM {reader}")[0])
         if not matched:
             return total, 0, 0
         # "updated" counts rows whose content changed: the inclusive cursor re-sends boundary rows.
@@ -366,17 +368,18 @@ def page_json(rows: Iterable[tuple[Any, int]]) -> bytes:
     return orjson.dumps([{"t": emitted_at, "d": data} for data, emitted_at in rows])
 
 
-def _reader(plan: TablePlan, page_file: str) -> str:
+def _reader(plan: TablePlan, page_file: str, largest: int | None = None) -> str:
     """DuckDB's JSON reader with the page's types given: each record is parsed once, straight into
     typed values; `ignore_errors` turns a value of the wrong shape into NULL instead of failing the
     page (as json_transform does)."""
     structure = _struct_type(plan.structure()) if plan.columns else "JSON"
     columns = f"{{'t': 'BIGINT', 'd': {_literal(structure)}}}"
-    # No record is larger than the page; DuckDB sets twice this much aside for its buffer, so a fixed
-    # 1 GB would fail on a machine with less than 2 GB for DuckDB.
-    largest = max(16 << 20, os.path.getsize(page_file) + 1024)
+    # No record is larger than the page that brought it (`largest`: the largest page in the file, else
+    # the file). DuckDB sets twice this much aside for its buffer, so a fixed 1 GB would fail on a
+    # machine with less than 2 GB for DuckDB, and a file of many pages would take more than it needs.
+    size = (os.path.getsize(page_file) if largest is None else largest) + 1024
     return (f"read_json({_literal(page_file)}, format = 'array', columns = {columns},"
-            f" ignore_errors = true, maximum_object_size = {largest})")
+            f" ignore_errors = true, maximum_object_size = {max(1 << 20, size)})")
 
 
 @dataclass(frozen=True)
@@ -393,6 +396,7 @@ class PageWrite:
     sync_id: int
     keep_only: int | None = None
     replace: Replace | None = None
+    largest: int | None = None  # bytes of the largest page in the file (no record is larger); None: the file's
 
 
 @dataclass(frozen=True)
