@@ -181,8 +181,9 @@ def _load(source: Any, config: dict[str, Any], runs: dict[str, StreamRun], loade
 
 def _finish(warehouse: Warehouse, loader: Loader, sync_id: int, db: str, status: str, error: str | None,
             seconds: float) -> SyncResult:
+    counts = warehouse.counts(loader.stats)
     for name, st in loader.stats.items():
-        st.rows = warehouse.count(name) if warehouse.table_types(name) else 0
+        st.rows = counts[name]
         if st.status == "running":
             st.status = "incomplete"
         st.ended = st.ended or (time.monotonic() if st.started else None)

@@ -52,7 +52,7 @@ Rows = dict[Hashable, tuple[JsonObject, int]]  # records by primary key: (data, 
 class PageStore(Protocol):
     """Where the writer thread puts pages: the Warehouse itself, or worker.WarehouseProcess."""
 
-    def prepare(self, stream: str, schema: Any, primary_key: Any) -> TablePlan: ...
+    def prepare_all(self, tables: list[tuple[str, Any, Any]]) -> list[TablePlan]: ...
 
     def commit_pages(self, writes: list[PageWrite]) -> list[PageResult]: ...
 
@@ -445,9 +445,11 @@ class Writer:
 
     def _run(self) -> None:
         try:
-            for run in self.runs.values():
-                if run.plan is None:
-                    run.plan = prepare(self.store, run)
+            todo = [run for run in self.runs.values() if run.plan is None]
+            plans = self.store.prepare_all([(run.name, run.entry.get("json_schema") or {},
+                                             run.entry.get("source_defined_primary_key") or []) for run in todo])
+            for run, plan in zip(todo, plans, strict=True):
+                run.plan = plan
             while not self.abort.is_set():
                 batch = self.handoff.take(0.5)
                 if batch is None:
@@ -527,12 +529,6 @@ class Writer:
                 st.begin()
                 st.status, st.ended = "complete", time.monotonic()
         self._offload(sum(group.count for group in groups))
-
-
-def prepare(store: PageStore, run: StreamRun) -> TablePlan:
-    """Create or widen the stream's table (see Warehouse.prepare)."""
-    entry = run.entry
-    return store.prepare(run.name, entry.get("json_schema") or {}, entry.get("source_defined_primary_key") or [])
 
 
 def plan_stream(entry: JsonObject, saved: SavedState | None, sync_id: int, full_refresh: bool) -> StreamRun:

@@ -28,7 +28,7 @@ HEADER = 8  # bytes of a frame's length
 
 
 class WarehouseProcess:
-    """Warehouse.prepare and Warehouse.commit, run by a child process that has the file meanwhile."""
+    """Warehouse.prepare_all and Warehouse.commit_pages, run by a child process that has the file meanwhile."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         """Start the child; it imports DuckDB, says so (`ready`), and opens the file at its first request."""
@@ -47,10 +47,10 @@ class WarehouseProcess:
             self.started = True
         return self.started
 
-    def prepare(self, stream: str, schema: Any, primary_key: Any) -> TablePlan:
-        plan, warnings = self._call("prepare", stream, schema, primary_key)
+    def prepare_all(self, tables: list[tuple[str, Any, Any]]) -> list[TablePlan]:
+        plans, warnings = self._call("prepare_all", tables)
         self.warnings.extend(w for w in warnings if w not in self.warnings)
-        return plan  # type: ignore[no-any-return]
+        return plans  # type: ignore[no-any-return]
 
     def commit_pages(self, writes: list[PageWrite]) -> list[PageResult]:
         """Warehouse.commit_pages in the child: the page files are in the folder both share."""
@@ -151,8 +151,8 @@ def serve(path: str) -> int:
             if warehouse is None:
                 warehouse = Warehouse(path)
                 warehouse.con.execute("SET enable_progress_bar = false")
-            if op == "prepare":
-                _send(outbox, ("ok", (warehouse.prepare(*args), list(warehouse.warnings))))
+            if op == "prepare_all":
+                _send(outbox, ("ok", (warehouse.prepare_all(*args), list(warehouse.warnings))))
             elif op == "commit_pages":
                 _send(outbox, ("ok", warehouse.commit_pages(*args)))
             else:
