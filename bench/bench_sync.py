@@ -268,7 +268,8 @@ def bench_breakdown(scale: str) -> None:
 
     timers = Timers()
     for owner, name, label in ((loader, "page_json", "reading side: pages to JSON (orjson)"),
-                               (loader.Group, "add", "group files (append)"), (store.Warehouse, "prepare_all", "tables"),
+                               (loader.Group, "add", "reading side: group files (append)"),
+                               (store.Warehouse, "prepare_all", "tables"),
                                (store.Warehouse, "commit_pages", "transactions (all of each)")):
         timers.wrap(owner, name, label)
     connect = meta.connect
