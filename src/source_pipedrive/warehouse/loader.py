@@ -364,12 +364,14 @@ class Group:
 
     def add(self, page: Page) -> None:
         if page.count:
+            # One write per page: each call gives up the GIL, and taking it back from the reading
+            # threads costs up to sys.getswitchinterval() (this is the thread the read waits on).
+            body = memoryview(page.body)[:-1]  # the page's array without its "]"
             if self.file is None:
                 self.file = open(self.path, "wb")  # noqa: SIM115 - closed by finish() or discard()
-                self.file.write(b"[")
+                self.file.write(body)
             else:
-                self.file.write(b",")
-            self.file.write(memoryview(page.body)[1:-1])  # the page's array without its brackets
+                self.file.write(b"," + body[1:])
             self.count += page.count
             self.bytes += len(page.body)
             self.largest = max(self.largest, len(page.body))

@@ -310,7 +310,12 @@ class Warehouse:
     def commit_pages(self, writes: Sequence[PageWrite]) -> list[PageResult]:
         """Several `commit_page`s, of different streams, in one transaction: each stream's rows with the
         state that covers them, and one COMMIT (DuckDB's cost per commit is the same for one page or many)."""
-        return self._transaction(lambda: [self._write(w) for w in writes])
+        def work() -> list[PageResult]:
+            results = [self._write(w) for w in writes]
+            self._save_states({w.state.stream: w.state for w in writes}.values())
+            return results
+
+        return self._transaction(work)
 
     def _write(self, w: PageWrite) -> PageResult:
         inserted = updated = removed = 0
@@ -321,14 +326,18 @@ class Warehouse:
             removed += self._one(
                 f"DELETE FROM {quote(w.plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [w.keep_only]
             )[0]
-        state = w.state
-        self.con.execute("DELETE FROM _state WHERE stream = ?", [state.stream])
-        self.con.execute(
-            "INSERT INTO _state VALUES (?, ?, ?, ?, ?)",
-            [state.stream, state.mode, None if state.state is None else orjson.dumps(state.state).decode(),
-             state.pending_sync_id, _now()],
-        )
         return PageResult(inserted, updated, int(removed))
+
+    def _save_states(self, states: Collection[SavedState]) -> None:
+        """Replace the streams' rows of `_state`: two statements for all of them."""
+        text = "CAST(? AS VARCHAR[])"
+        self.con.execute(f"DELETE FROM _state WHERE list_contains({text}, stream)", [[s.stream for s in states]])
+        self.con.execute(
+            f"INSERT INTO _state SELECT s, m, CAST(j AS JSON), p, ? FROM (SELECT UNNEST({text}) AS s,"
+            f" UNNEST({text}) AS m, UNNEST({text}) AS j, UNNEST(CAST(? AS BIGINT[])) AS p)",
+            [_now(), [s.stream for s in states], [s.mode for s in states],
+             [None if s.state is None else orjson.dumps(s.state).decode() for s in states],
+             [s.pending_sync_id for s in states]])
 
     def interrupt(self) -> None:
         """Stop the statement running in another thread (its transaction rolls back)."""
