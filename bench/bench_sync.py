@@ -7,8 +7,10 @@
     SOURCE_PIPEDRIVE_COMMIT_INTERVAL=0 python bench/bench_sync.py --loader-only   # one commit per STATE
     SOURCE_PIPEDRIVE_WRITER=process python bench/bench_sync.py --sandbox-only     # the writer process
 
-The sandbox part runs, in one sandbox, `read` of every stream to /dev/null and `sync` into a new DuckDB
-file, each as a child process: wall time, the ratio, peak RSS (of the whole process tree) and CPU.
+The sandbox part runs, in one sandbox, `read` to /dev/null and `sync` into a new DuckDB file of the
+streams `sync` reads by default (not the per-record child streams), each as a child process: wall
+time, the ratio, peak RSS (of the whole process tree) and CPU. The machine's other work shows in the
+figures: compare the ratio within one run, repeat, and look at the load average (`uptime`).
 Prints figures; asserts nothing (timings vary by machine and by what else runs on it).
 """
 
@@ -292,7 +294,7 @@ def bench_breakdown(scale: str) -> None:
         return read_messages(self, timed(), handoff)
 
     loader.Loader._read = waited  # type: ignore[method-assign]
-    timers.wrap(loader.Handoff, "put", "reading side: waiting for room")
+    timers.wrap(loader.Handoff, "put", "reading side: handing pages over (append, room)")
     with Sandbox(scale=scale, seed=1, subprocess=True) as sb, tempfile.TemporaryDirectory() as tmp:
         config = {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url}
         began, cpu = time.perf_counter(), time.process_time()
