@@ -1,10 +1,11 @@
 """The loader of `sync`: Airbyte messages and events in, committed pages out, one stream table each.
 
 Two threads, so loading never stops the reading: the caller's thread iterates the source, buffers
-records per stream and hands each page (the records a STATE covers, serialized as JSON, and that
-STATE) to a writer thread, which appends it to its stream's group file and commits the groups while
-the read goes on. The handoff holds at most MAX_IN_FLIGHT records, so memory stays flat whichever
-side is slower: a slow disk slows the read, never the other way.
+records per stream and appends each page (the records a STATE covers, serialized as JSON) to its
+stream's group file; a writer thread commits the groups, each with the last STATE appended to it,
+while the read goes on (Handoff). Pages wait in files, not in memory, and at most MAX_IN_FLIGHT
+records are read and not committed, so memory stays flat whichever side is slower: a slow disk
+slows the read, never the other way.
 """
 
 from __future__ import annotations
@@ -249,10 +250,11 @@ class Loader:
 class Handoff:
     """Pages from the reading thread to the writer, through files. The reading side appends each page
     to its stream's open group file (`put`); the groups open are sealed together into a batch, one
-    transaction, once the first of them is COMMIT_INTERVAL old (the writer seals them then), one is
-    full, or a page would replace rows one holds. At most `limit` records are in batches sealed and
-    not yet committed (a batch is never split, so a larger one passes alone): the files, not memory,
-    hold them, and the reading side waits for room only when the writer is that far behind.
+    transaction, once the first of them is COMMIT_INTERVAL old (the writer seals them then), the
+    batch is full (GROUP_ROWS, GROUP_BYTES), or a page would replace rows one holds. At most `limit`
+    records are in batches sealed and not yet committed (a batch is never split, so a larger one
+    passes alone): the files, not memory, hold them, and the reading side waits for room only when
+    the writer is that far behind.
     `error` is the writer's failure: the reading side raises it at its next page."""
 
     def __init__(self, limit: int, folder: str) -> None:
