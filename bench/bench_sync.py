@@ -7,8 +7,10 @@
     SOURCE_PIPEDRIVE_COMMIT_INTERVAL=0 python bench/bench_sync.py --loader-only   # one commit per STATE
     SOURCE_PIPEDRIVE_WRITER=process python bench/bench_sync.py --sandbox-only     # the writer process
 
-The sandbox part runs, in one sandbox, `read` of every stream to /dev/null and `sync` into a new DuckDB
-file, each as a child process: wall time, the ratio, peak RSS (of the whole process tree) and CPU.
+The sandbox part runs, in one sandbox, `read` to /dev/null and `sync` into a new DuckDB file of the
+streams `sync` reads by default (not the per-record child streams), each as a child process: wall
+time, the ratio, peak RSS (of the whole process tree) and CPU. The machine's other work shows in the
+figures: compare the ratio within one run, repeat, and look at the load average (`uptime`).
 Prints figures; asserts nothing (timings vary by machine and by what else runs on it).
 """
 
@@ -107,11 +109,15 @@ def result_columns(db: Path) -> list:
 
 
 def configured_catalog(config: dict) -> dict:
-    """What `sync` reads on a new file: every stream, incremental where it can be (from scratch)."""
+    """What `sync` reads on a new file: the streams it reads by default (children.sync_default: not the
+    per-record child streams), incremental where it can be (from scratch)."""
     from source_pipedrive import source
+    from source_pipedrive.children import sync_default
 
-    streams = []
+    streams, wanted = [], set(sync_default())
     for entry in source.discover(config)["streams"]:
+        if entry["name"] not in wanted:
+            continue
         inc = "incremental" in entry.get("supported_sync_modes", [])
         streams.append({"stream": entry, "sync_mode": "incremental" if inc else "full_refresh",
                         "destination_sync_mode": "append_dedup",
@@ -259,11 +265,14 @@ def bench_breakdown(scale: str) -> None:
     """Where a sync's time goes: an in-process sync against the sandbox with a timer around each step
     of the loader (page files, statements by kind, table setup) and around waiting for the source."""
     from pipedrive_sandbox import Sandbox
+    from source_pipedrive.children import sync_default
     from source_pipedrive.warehouse import loader, meta, store
 
     timers = Timers()
-    for owner, name, label in ((store, "write_page", "page file (orjson)"), (store.Warehouse, "prepare", "tables"),
-                               (store.Warehouse, "commit_page", "commit (all of it)")):
+    for owner, name, label in ((loader, "page_json", "reading side: pages to JSON (orjson)"),
+                               (loader.Group, "add", "reading side: group files (append)"),
+                               (store.Warehouse, "prepare_all", "tables"),
+                               (store.Warehouse, "commit_pages", "transactions (all of each)")):
         timers.wrap(owner, name, label)
     connect = meta.connect
     meta.connect = lambda path, **kw: TimedConnection(connect(path, **kw), timers)  # type: ignore[assignment]
@@ -285,11 +294,11 @@ def bench_breakdown(scale: str) -> None:
         return read_messages(self, timed(), handoff)
 
     loader.Loader._read = waited  # type: ignore[method-assign]
-    timers.wrap(loader.Handoff, "put", "reading side: waiting for room")
+    timers.wrap(loader.Handoff, "put", "reading side: handing pages over (append, room)")
     with Sandbox(scale=scale, seed=1, subprocess=True) as sb, tempfile.TemporaryDirectory() as tmp:
         config = {"credentials": {"auth_type": "api_token", "api_token": sb.token}, "base_url": sb.url}
         began, cpu = time.perf_counter(), time.process_time()
-        result = sync.run(config, Path(tmp) / "bench.duckdb")
+        result = sync.run(config, Path(tmp) / "bench.duckdb", streams=sync_default())
         seconds = time.perf_counter() - began
     records = sum(s.records for s in result.streams)
     print(f"RESULT sync breakdown, sandbox scale={scale}: {records:,} records in {seconds:.2f} s "

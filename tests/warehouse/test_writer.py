@@ -166,9 +166,10 @@ def test_an_error_in_the_writer_process_comes_back_as_itself(tmp_path, monkeypat
     call = WarehouseProcess._call
 
     def lost_page(self, op, *args):
-        if op == "commit_page" and args[1]:
-            os.remove(args[1])  # a folder where the page should be: DuckDB fails to read it, in the child
-            os.mkdir(args[1])
+        page_file = args[0][0].page_file if op == "commit_pages" and args[0] else None
+        if page_file:
+            os.remove(page_file)  # a folder where the page should be: DuckDB fails to read it, in the child
+            os.mkdir(page_file)
         return call(self, op, *args)
 
     monkeypatch.setattr(WarehouseProcess, "_call", lost_page)
@@ -204,3 +205,21 @@ def test_both_writers_leave_the_same_tables(tmp_path, monkeypatch):
     assert len(started) == 2  # one writer process per run of the second kind
     for table_name in ("deals", "stages"):
         assert table_rows(dbs["thread"], table_name) == table_rows(dbs["process"], table_name)
+
+
+def test_pages_of_several_streams_share_a_transaction_each_with_its_own_state(tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "COMMIT_INTERVAL", 60.0)  # every page waits: one batch for both streams
+    stages = {**DEALS, "name": "stages"}
+    script = [status("deals", "STARTED"), status("stages", "STARTED"),
+              record("deals", {"id": 1, "title": "a"}), record("stages", {"id": 1, "title": "s1"}),
+              state("deals", {"page": 1}),
+              record("stages", {"id": 2, "title": "s2"}), state("stages", {"page": 1}),
+              record("deals", {"id": 2, "title": "b"}), state("deals", {"page": 2}),
+              record("stages", {"id": 3, "title": "s3"}),  # no STATE covers it: not kept
+              KeyboardInterrupt()]
+    result = sync.run({}, tmp_path / "d.duckdb", source=ScriptedSource([DEALS, stages], script))
+    assert result.status == "interrupted"
+    assert table(tmp_path / "d.duckdb") == (2, '{"page":2}')
+    with duckdb.connect(str(tmp_path / "d.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT id FROM stages ORDER BY id").fetchall() == [(1,), (2,)]
+        assert con.execute("SELECT state FROM _state WHERE stream = 'stages'").fetchone() == ('{"page":1}',)

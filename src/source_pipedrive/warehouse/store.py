@@ -92,6 +92,7 @@ class Warehouse:
         self.warnings: list[str] = []  # for the sync summary: type changes that kept an old column
         self.migrated: list[str] = []  # what opening the file changed in an older file's layout
         try:
+            self._settings()
             self.con.execute("SET TimeZone = 'UTC'")  # v1 datetimes are UTC without an offset [RD-DATE]
             meta.check_company(self.con, company, str(self.path))
             self._transaction(lambda: self._setup(company))
@@ -109,6 +110,12 @@ class Warehouse:
             meta.set_meta(self.con, {"format_version": str(meta.FORMAT_VERSION)})
         meta.record_company(self.con, company)
 
+    def _settings(self) -> None:
+        # One DuckDB thread: while a sync loads, the reading threads keep the cores busy, and a second
+        # DuckDB thread added scheduling and buffers, not speed (the loader alone on the medium
+        # sandbox's records: about a tenth less CPU and 10 MB less at its peak with one).
+        self.con.execute("SET threads = 1")
+
     @property
     def page_dir(self) -> str:
         """A private folder for page files, removed on close."""
@@ -117,6 +124,7 @@ class Warehouse:
     def reconnect(self) -> None:
         """Open the file again after lending it to another process (worker.lent)."""
         self.con = meta.connect(self.path)
+        self._settings()
         self.con.execute("SET TimeZone = 'UTC'")
 
     @property
@@ -201,32 +209,45 @@ class Warehouse:
 
         A column whose type changed is converted in place when every existing value converts, else
         new values go to `<name>__<type>` and a warning is added to `warnings` (see evolve.py)."""
+        return self.prepare_all([(stream, schema, primary_key)])[0]
+
+    def prepare_all(self, tables: Sequence[tuple[str, Mapping[str, Any], Iterable[Iterable[str]]]]) -> list[TablePlan]:
+        """`prepare` of several streams, in one transaction, with one query for what the file has of them
+        all (a statement and a commit per table cost a sync of the default streams a quarter second)."""
+        names = [t[0] for t in tables]
+        existing: dict[str, dict[str, str]] = {name: {} for name in names}
+        for table, name, dtype in self.con.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'main'"
+                " AND list_contains(CAST(? AS VARCHAR[]), table_name) ORDER BY table_name, ordinal_position",
+                [names]).fetchall():
+            existing[table][name.lower()] = dtype
         # `<name>__<type>` rows map the same key: the plan starts from the field's first column.
-        known = {key: col for key, col in self.con.execute(
-            "SELECT key, column_name FROM _custom_fields WHERE stream = ?", [stream]).fetchall()
-            if not is_redirect(col)}
-        existing = self.table_types(stream)
-        planned = plan_table(stream, schema, primary_key, known, existing)
+        known: dict[str, dict[str, str]] = {name: {} for name in names}
+        for stream, key, col in self.con.execute(
+                "SELECT stream, key, column_name FROM _custom_fields WHERE list_contains(CAST(? AS VARCHAR[]), stream)",
+                [names]).fetchall():
+            if not is_redirect(col):
+                known[stream][key] = col
+        planned = [plan_table(stream, schema, pk, known[stream], existing[stream]) for stream, schema, pk in tables]
+        return self._transaction(lambda: [self._prepare(plan, existing[plan.stream]) for plan in planned])
 
-        def work() -> TablePlan:
-            plan = planned
-            if not existing:
-                cols = [f"{quote(c.name)} {c.sql_type}" for c in plan.columns]
-                cols += [f"{quote(n)} {t}" for n, t in META_COLUMNS]
-                self.con.execute(f"CREATE TABLE {quote(stream)} ({', '.join(cols)})")
-            else:
-                evolution = plan_evolution(self.con, plan, existing, quote)
-                plan = plan.renamed(evolution.renames)
-                wanted = [(c.name, c.sql_type) for c in plan.columns] + list(META_COLUMNS)
-                for name, sql_type in wanted:
-                    if name.lower() not in existing:
-                        self.con.execute(f"ALTER TABLE {quote(stream)} ADD COLUMN {quote(name)} {sql_type}")
-                apply_evolution(self.con, plan, evolution, quote)
-                self.warnings.extend(w for w in evolution.warnings if w not in self.warnings)
-            self._map_custom(plan)
-            return plan
-
-        return self._transaction(work)
+    def _prepare(self, plan: TablePlan, existing: dict[str, str]) -> TablePlan:
+        stream = plan.stream
+        if not existing:
+            cols = [f"{quote(c.name)} {c.sql_type}" for c in plan.columns]
+            cols += [f"{quote(n)} {t}" for n, t in META_COLUMNS]
+            self.con.execute(f"CREATE TABLE {quote(stream)} ({', '.join(cols)})")
+        else:
+            evolution = plan_evolution(self.con, plan, existing, quote)
+            plan = plan.renamed(evolution.renames)
+            wanted = [(c.name, c.sql_type) for c in plan.columns] + list(META_COLUMNS)
+            for name, sql_type in wanted:
+                if name.lower() not in existing:
+                    self.con.execute(f"ALTER TABLE {quote(stream)} ADD COLUMN {quote(name)} {sql_type}")
+            apply_evolution(self.con, plan, evolution, quote)
+            self.warnings.extend(w for w in evolution.warnings if w not in self.warnings)
+        self._map_custom(plan)
+        return plan
 
     def _map_custom(self, plan: TablePlan) -> None:
         """The plan's rows of `_custom_fields` and `_custom_field_options`, a few statements for all."""
@@ -257,6 +278,20 @@ class Warehouse:
     def count(self, table: str) -> int:
         return int(self._one(f"SELECT count(*) FROM {quote(table)}")[0])
 
+    def counts(self, tables: Iterable[str]) -> dict[str, int]:
+        """Rows of each table (0 for one not created), two statements for all."""
+        wanted = list(tables)
+        present = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            " AND list_contains(CAST(? AS VARCHAR[]), table_name)", [wanted]).fetchall()}
+        found = [t for t in wanted if t in present]
+        result = dict.fromkeys(wanted, 0)
+        if found:
+            union = " UNION ALL ".join(f"SELECT {i}, count(*) FROM {quote(t)}" for i, t in enumerate(found))
+            for i, n in self.con.execute(union).fetchall():
+                result[found[i]] = int(n)
+        return result
+
     # ---- the write path -------------------------------------------------------------------------
 
     def commit(self, plan: TablePlan, rows: Sequence[tuple[Any, int]], keys: Sequence[Hashable], state: SavedState,
@@ -278,30 +313,46 @@ class Warehouse:
                     state: SavedState, sync_id: int, keep_only: int | None = None,
                     replace: Replace | None = None) -> PageResult:
         """`commit` of a page already written to `page_file` (write_page) with `count` records."""
-        def work() -> PageResult:
-            inserted = updated = removed = 0
-            if count or replace:
-                inserted, updated, removed = self._upsert(plan, page_file, count, keys, sync_id, replace)
-            if keep_only is not None:
-                removed += self._one(
-                    f"DELETE FROM {quote(plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [keep_only]
-                )[0]
-            self.con.execute("DELETE FROM _state WHERE stream = ?", [state.stream])
-            self.con.execute(
-                "INSERT INTO _state VALUES (?, ?, ?, ?, ?)",
-                [state.stream, state.mode, None if state.state is None else orjson.dumps(state.state).decode(),
-                 state.pending_sync_id, _now()],
-            )
-            return PageResult(inserted, updated, int(removed))
+        return self.commit_pages([PageWrite(plan, page_file, count, keys, state, sync_id, keep_only, replace)])[0]
+
+    def commit_pages(self, writes: Sequence[PageWrite]) -> list[PageResult]:
+        """Several `commit_page`s, of different streams, in one transaction: each stream's rows with the
+        state that covers them, and one COMMIT (DuckDB's cost per commit is the same for one page or many)."""
+        def work() -> list[PageResult]:
+            results = [self._write(w) for w in writes]
+            self._save_states({w.state.stream: w.state for w in writes}.values())
+            return results
 
         return self._transaction(work)
+
+    def _write(self, w: PageWrite) -> PageResult:
+        inserted = updated = removed = 0
+        if w.count or w.replace:
+            inserted, updated, removed = self._upsert(w.plan, w.page_file, w.count, w.keys, w.sync_id, w.replace,
+                                                      w.largest)
+        if w.keep_only is not None:
+            removed += self._one(
+                f"DELETE FROM {quote(w.plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [w.keep_only]
+            )[0]
+        return PageResult(inserted, updated, int(removed))
+
+    def _save_states(self, states: Collection[SavedState]) -> None:
+        """Replace the streams' rows of `_state`: two statements for all of them."""
+        text = "CAST(? AS VARCHAR[])"
+        self.con.execute(f"DELETE FROM _state WHERE list_contains({text}, stream)", [[s.stream for s in states]])
+        self.con.execute(
+            f"INSERT INTO _state SELECT s, m, CAST(j AS JSON), p, ? FROM (SELECT UNNEST({text}) AS s,"
+            f" UNNEST({text}) AS m, UNNEST({text}) AS j, UNNEST(CAST(? AS BIGINT[])) AS p)",
+            [_now(), [s.stream for s in states], [s.mode for s in states],
+             [None if s.state is None else orjson.dumps(s.state).decode() for s in states],
+             [s.pending_sync_id for s in states]])
 
     def interrupt(self) -> None:
         """Stop the statement running in another thread (its transaction rolls back)."""
         self.con.interrupt()
 
     def _upsert(self, plan: TablePlan, page_file: str | None, count: int, keys: Sequence[Hashable], sync_id: int,
-                replace: Replace | None) -> tuple[int, int, int]:
+                replace: Replace | None, largest: int | None = None) -> tuple[int, int, int]:
         """(inserted, updated, removed). Existing rows with a key of the page (and, with `replace`,
         the children of its parents) are set aside in `_old` and deleted, then the page is inserted
         straight from its file; a first load, where nothing matches, costs one cheap probe."""
@@ -315,8 +366,9 @@ class Warehouse:
             matched = int(self._one(f"DELETE FROM {table} WHERE rowid IN (SELECT _row FROM _old)")[0])
         total = 0
         if count and page_file:
+            reader = _reader(plan, page_file, largest)
             total = int(self._one(f"INSERT INTO {table} ({', '.join(quote(n) for n in plan.column_names())})"
-                                  f" SELECT {', '.join(_values(plan, sync_id))} FROM {_reader(plan, page_file)}")[0])
+                                  f" SELECT {', '.join(_values(plan, sync_id))} FROM {reader}")[0])
         if not matched:
             return total, 0, 0
         # "updated" counts rows whose content changed: the inclusive cursor re-sends boundary rows.
@@ -349,23 +401,46 @@ class Warehouse:
         return " OR ".join(conditions), params
 
 def write_page(path: str, rows: Sequence[tuple[Any, int]]) -> None:
-    """A page as one JSON array for DuckDB to parse, typed, in one pass: one orjson call for the whole
-    page (a call per record costs four times as much), no Arrow."""
+    """A page as one JSON array for DuckDB to parse, typed, in one pass (see page_json)."""
     with open(path, "wb") as fh:
-        fh.write(orjson.dumps([{"t": emitted_at, "d": data} for data, emitted_at in rows]))
+        fh.write(page_json(rows))
 
 
-def _reader(plan: TablePlan, page_file: str) -> str:
+def page_json(rows: Iterable[tuple[Any, int]]) -> bytes:
+    """Records (data, emitted_at ms) as one JSON array of {"t": emitted_at, "d": data}: one orjson call
+    for the whole page (a call per record costs four times as much), no Arrow."""
+    return orjson.dumps([{"t": emitted_at, "d": data} for data, emitted_at in rows])
+
+
+def _reader(plan: TablePlan, page_file: str, largest: int | None = None) -> str:
     """DuckDB's JSON reader with the page's types given: each record is parsed once, straight into
     typed values; `ignore_errors` turns a value of the wrong shape into NULL instead of failing the
     page (as json_transform does)."""
     structure = _struct_type(plan.structure()) if plan.columns else "JSON"
     columns = f"{{'t': 'BIGINT', 'd': {_literal(structure)}}}"
-    # No record is larger than the page; DuckDB sets twice this much aside for its buffer, so a fixed
-    # 1 GB would fail on a machine with less than 2 GB for DuckDB.
-    largest = max(16 << 20, os.path.getsize(page_file) + 1024)
+    # No record is larger than the page that brought it (`largest`: the largest page in the file, else
+    # the file). DuckDB sets twice this much aside for its buffer, so a fixed 1 GB would fail on a
+    # machine with less than 2 GB for DuckDB, and a file of many pages would take more than it needs.
+    size = (os.path.getsize(page_file) if largest is None else largest) + 1024
     return (f"read_json({_literal(page_file)}, format = 'array', columns = {columns},"
-            f" ignore_errors = true, maximum_object_size = {largest})")
+            f" ignore_errors = true, maximum_object_size = {max(1 << 20, size)})")
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """One stream's part of a transaction (Warehouse.commit_pages): `count` records from `page_file`, a
+    JSON array of {"t": emitted_at ms, "d": record} (write_page), their primary `keys`, and the state
+    that covers them; `keep_only` and `replace` as in Warehouse.commit."""
+
+    plan: TablePlan
+    page_file: str | None
+    count: int
+    keys: Sequence[Hashable]
+    state: SavedState
+    sync_id: int
+    keep_only: int | None = None
+    replace: Replace | None = None
+    largest: int | None = None  # bytes of the largest page in the file (no record is larger); None: the file's
 
 
 @dataclass(frozen=True)

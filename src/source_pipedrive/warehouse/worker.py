@@ -3,7 +3,7 @@
 In one process, DuckDB's Python client takes the GIL back between steps of every statement (to check
 for Ctrl-C), and the reading threads hold it most of the time: the two took turns on one core. Once a
 read turns out large, the loader's writer hands the database file to a child process, which commits
-the pages from then on; the parent serializes each page to a file and waits for the answer.
+the pages from then on; the parent appends the pages to files and waits for the answer.
 
 The child ignores Ctrl-C and SIGTERM (the parent decides what to commit; a terminal sends Ctrl-C to
 both), dies with its parent (Linux: PR_SET_PDEATHSIG; elsewhere when its input closes) and is
@@ -19,21 +19,19 @@ import pickle
 import signal
 import subprocess
 import sys
-from collections.abc import Hashable, Sequence
 from typing import IO, Any
 
 from .columns import TablePlan
-from .store import LoadError, PageResult, Replace, SavedState, Warehouse, write_page
+from .store import LoadError, PageResult, PageWrite, Warehouse
 
 HEADER = 8  # bytes of a frame's length
 
 
 class WarehouseProcess:
-    """Warehouse.prepare and Warehouse.commit, run by a child process that has the file meanwhile."""
+    """Warehouse.prepare_all and Warehouse.commit_pages, run by a child process that has the file meanwhile."""
 
-    def __init__(self, path: str | os.PathLike[str], page_dir: str) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         """Start the child; it imports DuckDB, says so (`ready`), and opens the file at its first request."""
-        self.page_file = os.path.join(page_dir, "page.json")
         self.warnings: list[str] = []
         self.started = False
         self.proc = subprocess.Popen([sys.executable, "-m", __name__, os.fspath(path)],
@@ -49,18 +47,14 @@ class WarehouseProcess:
             self.started = True
         return self.started
 
-    def prepare(self, stream: str, schema: Any, primary_key: Any) -> TablePlan:
-        plan, warnings = self._call("prepare", stream, schema, primary_key)
+    def prepare_all(self, tables: list[tuple[str, Any, Any]]) -> list[TablePlan]:
+        plans, warnings = self._call("prepare_all", tables)
         self.warnings.extend(w for w in warnings if w not in self.warnings)
-        return plan  # type: ignore[no-any-return]
+        return plans  # type: ignore[no-any-return]
 
-    def commit(self, plan: TablePlan, rows: Sequence[tuple[Any, int]], keys: Sequence[Hashable], state: SavedState,
-               sync_id: int, *, keep_only: int | None = None, replace: Replace | None = None) -> PageResult:
-        if rows:
-            write_page(self.page_file, rows)
-        result = self._call("commit_page", plan, self.page_file if rows else None, len(rows), list(keys), state,
-                            sync_id, keep_only, replace)
-        return result  # type: ignore[no-any-return]
+    def commit_pages(self, writes: list[PageWrite]) -> list[PageResult]:
+        """Warehouse.commit_pages in the child: the page files are in the folder both share."""
+        return self._call("commit_pages", writes)  # type: ignore[no-any-return]
 
     def interrupt(self) -> None:
         """Abort: the open transaction is lost, every committed one stays (DuckDB's WAL)."""
@@ -157,10 +151,10 @@ def serve(path: str) -> int:
             if warehouse is None:
                 warehouse = Warehouse(path)
                 warehouse.con.execute("SET enable_progress_bar = false")
-            if op == "prepare":
-                _send(outbox, ("ok", (warehouse.prepare(*args), list(warehouse.warnings))))
-            elif op == "commit_page":
-                _send(outbox, ("ok", warehouse.commit_page(*args)))
+            if op == "prepare_all":
+                _send(outbox, ("ok", (warehouse.prepare_all(*args), list(warehouse.warnings))))
+            elif op == "commit_pages":
+                _send(outbox, ("ok", warehouse.commit_pages(*args)))
             else:
                 raise ValueError(f"unknown request {op!r}")
         except Exception as exc:
