@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from peak_rss import peak_rss_mb, wrapped_command
 from source_pipedrive import sync
 from source_pipedrive.fields import CustomField, stream_schema
 
@@ -143,12 +144,12 @@ def tree_rss_mb(pid: int) -> float:
 def timed_child(argv: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[float, float, float, int, bytes]:
     """(wall seconds, peak RSS in MB, CPU seconds, exit code, stdout) of `python -m source_pipedrive ARGV`,
     a child process of its own. Peak RSS: the largest sum over the process and its descendants, polled
-    every 20 ms, and never less than what the kernel reports for any one of them (os.wait4); neither
+    every 20 ms, and never less than the main process's own high-water mark (VmHWM); neither
     the sandbox nor this script is counted. CPU: theirs, children included."""
     began = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "source_pipedrive", *argv],
-                                stdout=out if stdout == subprocess.PIPE else stdout, stderr=err)
+        proc = subprocess.Popen(wrapped_command(*argv), stdout=out if stdout == subprocess.PIPE else stdout,
+                                stderr=err)
         peak = 0.0
         # WNOWAIT: look without reaping, so wait4 below still gets the child's resource usage.
         while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
@@ -159,10 +160,12 @@ def timed_child(argv: list[str], stdout: int | None = subprocess.DEVNULL) -> tup
         code = proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        errors = err.read()
         if code != 0:
-            print(f"  exit {code}: {err.read().decode(errors='replace')[-400:]}", file=sys.stderr)
+            print(f"  exit {code}: {errors.decode(errors='replace')[-400:]}", file=sys.stderr)
         cpu = usage.ru_utime + usage.ru_stime
-        return seconds, max(peak, usage.ru_maxrss / 1024), cpu, code, out.read()  # ru_maxrss: kilobytes
+        # Not ru_maxrss: on Linux it starts from this script's size at the fork (peak_rss.py).
+        return seconds, max(peak, peak_rss_mb(errors)), cpu, code, out.read()
 
 
 def cpu_seconds(pid: int | None) -> float:

@@ -7,11 +7,9 @@ is theirs, handed in as `watch`.
 from __future__ import annotations
 
 import copy
-import ctypes
 import gc
 import inspect
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +23,7 @@ import orjson
 
 from .errors import SourceError
 from .http.usage import Usage, UsageReport
+from .malloc import return_freed_memory
 from .warehouse import Warehouse
 from .warehouse.loader import Loader, StreamRun, configured_catalog, plan_stream, state_messages
 from .warehouse.meta import AccountMismatch, Company
@@ -36,7 +35,6 @@ Watch = Callable[[Loader], AbstractContextManager[Any]]
 # (warehouse/worker.py). Off by default: it costs about 70 MB more, and on a busy 2-core machine the
 # CPU it adds outweighs the parallelism (docs/sync.md, "Speed").
 WRITER_PROCESS = os.environ.get("SOURCE_PIPEDRIVE_WRITER", "thread") == "process"
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 
 
 class SyncError(Exception):
@@ -158,7 +156,7 @@ def _load(source: Any, config: dict[str, Any], runs: dict[str, StreamRun], loade
     # every object alive before it (modules, schemas) each time: those are set aside until the end.
     # JSON holds no reference cycles. It cut the CPU time of a medium sync by a fifth.
     gc.freeze()
-    _large_blocks_back_to_the_system()
+    return_freed_memory()
     try:
         with watch(loader) if watch is not None else nullcontext():
             loader.feed(messages, offload=WRITER_PROCESS)
@@ -181,20 +179,6 @@ def _load(source: Any, config: dict[str, Any], runs: dict[str, StreamRun], loade
         if close:
             close()
     return status, error
-
-
-def _large_blocks_back_to_the_system() -> None:
-    """glibc only: blocks of 128 KB or more are mapped on their own and unmapped when freed. glibc's own
-    threshold rises to the largest block freed so far (up to 32 MB), and after that a read's response
-    bodies and JSON pages (megabytes each, allocated by one thread and freed by another) stay behind
-    as heap fragments: the peak RSS of a medium sync was 40 to 50 MB higher. Process-wide, harmless to
-    other code (a mapping per large block costs microseconds); a no-op elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, 128 << 10)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def _finish(warehouse: Warehouse, loader: Loader, sync_id: int, db: str, status: str, error: str | None,

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any
 
-from .common import LOG_LEVELS, VersionAction, add_log_level, limit_malloc_arenas, missing_extra
+from ..malloc import return_freed_memory
+from .common import LOG_LEVELS, VersionAction, add_log_level, missing_extra
 from .exits import USAGE
 
 PROTOCOL_COMMANDS = ("spec", "check", "discover", "read")
@@ -79,7 +80,7 @@ def build_parser(sandbox_options: bool = True) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: IO[bytes] | None = None) -> int:
-    limit_malloc_arenas()  # before the read's threads start (see its docstring)
+    return_freed_memory()  # before the read's threads start (malloc.py)
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         command = next((a for a in args_list if not a.startswith("-")), None)

@@ -71,22 +71,5 @@ def missing_extra(command: str) -> bool:
     return bool(missing)
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Cap glibc's malloc arenas for this process (mallopt M_ARENA_MAX). glibc gives each thread that
-    allocates an arena of its own, up to 8 per core, and keeps what they free: a read's 30-odd threads
-    (workers, time slices, child groups) each parse pages, and the freed pages stay resident. Measured at
-    the large sandbox: peak RSS of a full read 160 MB with the default, 119 MB with 2 arenas, same wall
-    time. No effect (and no error) where the C library is not glibc."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return
-    m_arena_max = -8  # from glibc's malloc.h
-    mallopt(ctypes.c_int(m_arena_max), ctypes.c_int(arenas))
-
-
 __all__ = ["DEFAULT_LOG_LEVEL", "INSTALL_SYNC", "LOG_LEVELS", "SYNC_EXTRA", "VersionAction", "add_log_level",
-           "limit_malloc_arenas", "missing_extra", "package_version", "shown"]
+           "missing_extra", "package_version", "shown"]
