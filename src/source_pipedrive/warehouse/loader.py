@@ -40,6 +40,8 @@ from .worker import WarehouseProcess
 COMMIT_INTERVAL = float(os.environ.get("SOURCE_PIPEDRIVE_COMMIT_INTERVAL", "1.0"))
 GROUP_ROWS = 20_000
 GROUP_BYTES = 32 << 20
+# Buffer of a group file: a few pages per write call.
+FILE_BUFFER = 1 << 20
 # Records read and not yet committed, in files (Handoff): one batch being committed and one waiting.
 MAX_IN_FLIGHT = 2 * GROUP_ROWS
 # With the writer process on (sync.WRITER_PROCESS), commits move to it after this many records
@@ -370,7 +372,8 @@ class Group:
             # threads costs up to sys.getswitchinterval() (this is the thread the read waits on).
             body = memoryview(page.body)[:-1]  # the page's array without its "]"
             if self.file is None:
-                self.file = open(self.path, "wb")  # noqa: SIM115 - closed by finish() or discard()
+                # A 1 MB buffer: several pages per write (each write gives up the GIL, see above).
+                self.file = open(self.path, "wb", buffering=FILE_BUFFER)  # noqa: SIM115 - closed by finish() or discard()
                 self.file.write(body)
             else:
                 self.file.write(b"," + body[1:])
