@@ -109,15 +109,15 @@ class ParentFeed:
     """
 
     def __init__(self, child: Stream) -> None:
-        self.child, self.parent = child.name, _parent(child).stream
+        link = _parent(child)
+        self.child, self.parent = child.name, link.stream
         parents = STREAMS_BY_NAME[self.parent]
-        self.fields = tuple(f for f in (_parent(child).key, parents.cursor, parents.cursor_fallback, "is_deleted") if f)
+        self.fields = tuple(f for f in (link.key, parents.cursor, parents.cursor_fallback, "is_deleted") if f)
         self._pages: queue.Queue[tuple[bytes, str] | None] = queue.Queue()
         self._complete: bool | None = None
 
-    def put(self, batch: Batch, packed: dict[tuple[str, ...], bytes] | None = None) -> None:
+    def put(self, batch: Batch, packed: dict[tuple[str, ...], bytes]) -> None:
         """Queue one page of the parent. `packed` shares the encoded page among the feeds of one parent."""
-        packed = {} if packed is None else packed
         if self.fields not in packed:
             # Columns as JSON bytes: a child may lag a few hundred pages behind at 100,000 deals, and
             # holds then a few MB instead of 35.

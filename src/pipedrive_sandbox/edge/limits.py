@@ -51,10 +51,6 @@ class Limits:
 
     def check(self, principal: str, cost: int, mono: float, sim_now: int) -> Decision:
         """Admit or refuse one request; on admission the daily budget is charged `cost` tokens."""
-        import os
-        if os.environ.get("TL_HITS"):
-            with open(os.environ["TL_HITS"], "a") as f:
-                f.write(f"{mono}\n")
         with self._lock:
             st = self._tokens.setdefault(principal, _TokenState())
             if mono < st.blocked_until:

@@ -123,7 +123,7 @@ class RateLimiter:
                     # count as sending through the cooldown, which gets a token blocked [RD-RATE].
                     # Alone on the token, our window count paces the sends, with at most max_in_flight
                     # awaiting an answer (a full window's worth at 300 ms needs about seven), and never
-                    # more than the room the server's last count leaves (_room).
+                    # more than the room the server's last count leaves (_wait_needed, _room_wait).
                     self._cond.wait(0.05)
                     continue
                 wait, reason = self._wait_needed(now)

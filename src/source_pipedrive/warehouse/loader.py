@@ -368,11 +368,11 @@ class Group:
 
     def add(self, page: Page) -> None:
         if page.count:
-            # One write per page: each call gives up the GIL, and taking it back from the reading
-            # threads costs up to sys.getswitchinterval() (this is the thread the read waits on).
+            # Through a 1 MB buffer, several pages per write call: each call gives up the GIL, and taking
+            # it back from the reading threads costs up to sys.getswitchinterval() (this is the thread
+            # the read waits on).
             body = memoryview(page.body)[:-1]  # the page's array without its "]"
             if self.file is None:
-                # A 1 MB buffer: several pages per write (each write gives up the GIL, see above).
                 self.file = open(self.path, "wb", buffering=FILE_BUFFER)  # noqa: SIM115 - closed by finish() or discard()
                 self.file.write(body)
             else:
