@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
@@ -14,16 +13,16 @@ from source_pipedrive import sync
 from source_pipedrive.warehouse import Warehouse, meta
 from tests.kit.database import config_for, query
 
-# The header's storage version number of DuckDB's v0.10-v1.1 format, which every DuckDB >= 1.0 reads.
-V1_0_STORAGE = 64
+# The header's storage version number of DuckDB's v1.3.0 format, which every DuckDB >= 1.3 reads.
+V1_3_STORAGE = 66
 
 
-def test_a_new_file_is_written_in_the_duckdb_1_0_storage_format(synced):
-    assert meta.header_version(synced) == V1_0_STORAGE
+def test_a_new_file_is_written_in_the_duckdb_1_3_storage_format(synced):
+    assert meta.header_version(synced) == V1_3_STORAGE
     with duckdb.connect(str(synced), read_only=True) as con:
         tag = meta.storage_version(con)
     if tag is not None:  # DuckDB >= 1.2 tells it in duckdb_databases()
-        assert tag == "v1.0.0+"
+        assert tag == "v1.3.0+"
 
 
 def test_an_existing_file_keeps_its_storage_format(tmp_path):
@@ -82,9 +81,7 @@ def test_the_duckdb_cli_from_pypi_opens_the_file(demo_like, tmp_path):
 
 @pytest.mark.long
 def test_the_oldest_python_duckdb_claimed_opens_the_file(demo_like, tmp_path):
-    # duckdb 1.0.0 has wheels up to CPython 3.12; on a newer Python the oldest with a wheel is 1.1.3.
-    oldest = "duckdb==1.0.0" if sys.version_info < (3, 13) else "duckdb==1.1.3"
-    env = _venv_with(tmp_path, oldest)
+    env = _venv_with(tmp_path, "duckdb==1.3.0")  # wheels for CPython 3.9 to 3.13
     script = (f"import duckdb; con = duckdb.connect({str(demo_like)!r}, read_only=True); "
               f"print(duckdb.__version__, con.execute({CHECKS!r}).fetchone(), "
               "con.execute('SELECT streams FROM _syncs').fetchone()[0][:1])")

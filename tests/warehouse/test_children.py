@@ -101,6 +101,20 @@ def test_a_parent_listed_again_keeps_only_its_latest_children(db, monkeypatch, i
     assert '"c"' in saved_state(db)
 
 
+def test_a_parent_listed_again_by_a_first_sync_keeps_only_its_latest_children(tmp_path, monkeypatch):
+    # Into an empty table the first listing is inserted without looking for rows to replace
+    # (loader.Fresh); the parent's second listing, in a later transaction, still replaces it.
+    monkeypatch.setattr(loader, "COMMIT_INTERVAL", 0.0)
+    script = [status("phases", "STARTED"),
+              ParentsRead("phases", "board_id", (1, 2)), phase(1, 1), phase(2, 1), phase(3, 2),
+              state("phases", {"cursor": "a"}),
+              ParentsRead("phases", "board_id", (1,)), phase(2, 1, "v2"), phase(5, 1),
+              state("phases", {"cursor": "b"}), status("phases", "COMPLETE")]
+    path = tmp_path / "first.duckdb"
+    assert sync.run({}, path, source=ScriptedSource([PHASES], script)).status == "succeeded"
+    assert rows(path) == [(2, 1, "v2"), (3, 2, "phase 3"), (5, 1, "phase 5")]
+
+
 def test_a_parent_listed_twice_before_one_state_keeps_the_second_listing(db):
     script = [status("phases", "STARTED"),
               ParentsRead("phases", "board_id", (1,)), phase(1, 1, "v1"), phase(6, 1),

@@ -156,6 +156,27 @@ def test_a_key_sent_again_by_a_later_page_of_a_first_read_stays_one_row(tmp_path
         assert con.execute("SELECT title FROM deals WHERE id = 2").fetchall() == [("moved",)]
 
 
+@pytest.mark.parametrize("sent_again", [2, "2"], ids=["same key", "the key as text"])
+@pytest.mark.parametrize("remembered", [500_000, 3], ids=["keys remembered", "past the limit"])
+def test_a_first_sync_replaces_a_key_it_committed_however_the_key_comes_back(tmp_path, monkeypatch, sent_again,
+                                                                            remembered):
+    # A first sync inserts without looking for rows to replace while no key comes twice (loader.Fresh):
+    # a key it committed, sent again as the same value, as text its column turns into the same id, or
+    # after Fresh stopped remembering keys, still replaces its row.
+    monkeypatch.setattr(loader, "COMMIT_INTERVAL", 0.0)
+    monkeypatch.setattr(loader, "FRESH_KEYS", remembered)
+    script = [status("deals", "STARTED"),
+              *(record("deals", {"id": i, "title": f"deal {i}"}) for i in range(1, 6)), state("deals", {"page": 1}),
+              record("deals", {"id": sent_again, "title": "moved"}), state("deals", {"page": 2}),
+              status("deals", "COMPLETE")]
+    result = sync.run({}, tmp_path / "d.duckdb", source=ScriptedSource([DEALS], script))
+    assert result.status == "succeeded"
+    assert (result.streams[0].inserted, result.streams[0].updated) == (5, 1)
+    with duckdb.connect(str(tmp_path / "d.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT id, title FROM deals WHERE id = 2").fetchall() == [(2, "moved")]
+        assert con.execute("SELECT count(*) FROM deals").fetchone() == (5,)
+
+
 # Long: once in a fresh-clone CI run the injected failure was never met (the sync succeeded); the writer
 # process is optional and off by default, and this case is timing-dependent until that is understood.
 @pytest.mark.long

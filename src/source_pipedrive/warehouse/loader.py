@@ -26,7 +26,18 @@ from ..http.usage import UsageReport
 from ..http.wire import JsonObject
 from .columns import TablePlan
 from .report import StreamStats, Waits
-from .store import LoadError, PageResult, PageWrite, Replace, SavedState, Warehouse, dig, page_json
+from .store import (
+    LoadError,
+    PageResult,
+    PageWrite,
+    Replace,
+    SavedState,
+    Warehouse,
+    dig,
+    key_columns,
+    link_column,
+    page_json,
+)
 from .worker import WarehouseProcess
 
 # Group commit: each stream's part of a transaction ends at one of its STATEs and holds exactly the
@@ -47,6 +58,10 @@ MAX_IN_FLIGHT = 2 * GROUP_ROWS
 # With the writer process on (sync.WRITER_PROCESS), commits move to it after this many records
 # (worker.py says why); starting it costs about half a second, which a small sync does not pay.
 OFFLOAD_AFTER = int(os.environ.get("SOURCE_PIPEDRIVE_OFFLOAD_AFTER", "2000"))
+# Keys of a table Fresh remembers before it lets the table be probed again (about 60 bytes each).
+FRESH_KEYS = 500_000
+# Key and link column types whose values are one to one with the Python values the records hold.
+EXACT_TYPES: dict[str, type] = {"BIGINT": int, "VARCHAR": str}
 
 KeyOf = Callable[[JsonObject], Hashable]  # record data -> its primary key value
 Rows = dict[Hashable, tuple[JsonObject, int]]  # records by primary key: (data, emitted_at ms)
@@ -403,6 +418,58 @@ class Group:
             os.remove(self.path)
 
 
+class Fresh:
+    """What this sync has committed to a table that was empty when it began: the primary keys, and the
+    parents of a child stream's rows. A group holding none of them replaces no row, so it is inserted
+    without the probe for rows to replace (PageWrite.new): on a first sync, every group but those
+    that repeat a key. Only values one to one with the column's are remembered (an int for BIGINT, a
+    str for VARCHAR: "05" and "5" are one BIGINT); any other, a group whose parents are not known, or
+    more than FRESH_KEYS keys, and the table is probed like any other from then on (`lost`)."""
+
+    def __init__(self, run: StreamRun) -> None:
+        assert run.plan is not None
+        self.plan = run.plan
+        self.types = tuple(EXACT_TYPES.get(c.sql_type) for c in key_columns(run.plan))
+        self.keys: set[Hashable] = set()
+        self.links: set[Any] = set()
+        self.links_known = True  # every committed row's parent is in `links`
+        self.lost = None in self.types
+
+    def new(self, group: Group) -> bool:
+        """Whether no row of the table has one of `group`'s keys or is a child of one of its parents."""
+        if self.lost or not self._exact(group.keys) or not self.keys.isdisjoint(group.keys):
+            return False
+        if group.parents:
+            link = group.run.link
+            if not self.links_known or link is None:
+                return False
+            wanted = EXACT_TYPES.get(link_column(self.plan, link).sql_type)
+            if any(type(p) is not wanted for p in group.parents) or not self.links.isdisjoint(group.parents):
+                return False
+        return True
+
+    def add(self, group: Group) -> None:
+        """`group` is committed."""
+        if self.lost:
+            return
+        if not self._exact(group.keys) or len(self.keys) + len(group.keys) > FRESH_KEYS:
+            self.lost, self.keys, self.links = True, set(), set()
+            return
+        self.keys.update(group.keys)
+        if group.links is None:
+            if group.count:
+                self.links_known, self.links = False, set()
+        elif self.links_known:
+            self.links |= group.links
+
+    def _exact(self, keys: list[Hashable]) -> bool:
+        if len(self.types) == 1:
+            wanted = self.types[0]
+            return all(type(k) is wanted for k in keys)
+        return all(type(k) is tuple and len(k) == len(self.types)
+                   and all(type(v) is t for v, t in zip(k, self.types, strict=True)) for k in keys)
+
+
 class Writer:
     """The thread that owns the DuckDB connection while a read runs: it creates or widens the tables
     (while the first pages are on their way), then appends pages to their stream's group file and
@@ -417,6 +484,7 @@ class Writer:
         self.offload, self.committed = offload, 0
         self.spare: WarehouseProcess | None = None
         self.handoff = Handoff(MAX_IN_FLIGHT, warehouse.page_dir)
+        self.fresh: dict[str, Fresh] = {}  # by stream: the tables empty when the sync began
         self.abort = threading.Event()
         self.done = threading.Event()  # the writer has ended and no longer uses the connection
         self.thread = threading.Thread(target=self._run, name="sync-writer", daemon=True)
@@ -457,6 +525,8 @@ class Writer:
                                              run.entry.get("source_defined_primary_key") or []) for run in todo])
             for run, plan in zip(todo, plans, strict=True):
                 run.plan = plan
+            empty = [name for name, rows in self.warehouse.counts(self.runs).items() if rows == 0]
+            self.fresh = {name: Fresh(self.runs[name]) for name in empty}
             while not self.abort.is_set():
                 batch = self.handoff.take(0.5)
                 if batch is None:
@@ -513,18 +583,23 @@ class Writer:
         for group in groups:
             run = group.run
             assert run.plan is not None
+            fresh = self.fresh.get(run.name)
             if group.count or group.parents or group.states or (group.final and run.pending is not None):
                 writes.append((group, PageWrite(
                     run.plan, group.finish(), group.count, group.keys,
                     run.saved(group.state, None if group.final else run.pending), run.row_sync_id,
-                    keep_only=run.pending if group.final else None,
+                    # In a table empty when the sync began, every row is this read's: none to delete.
+                    keep_only=run.pending if group.final and fresh is None else None,
                     replace=Replace(run.link, frozenset(group.parents)) if group.parents and run.link else None,
-                    largest=group.largest)))
+                    largest=group.largest, new=fresh is not None and fresh.new(group))))
         try:
             results = self.store.commit_pages([write for _, write in writes]) if writes else []
         finally:
             for group in groups:
                 group.discard()
+        for group, _ in writes:
+            if group.run.name in self.fresh:
+                self.fresh[group.run.name].add(group)
         for (group, _), result in zip(writes, results, strict=True):
             st = self.stats[group.run.name]
             st.inserted += result.inserted

@@ -328,8 +328,8 @@ class Warehouse:
     def _write(self, w: PageWrite) -> PageResult:
         inserted = updated = removed = 0
         if w.count or w.replace:
-            inserted, updated, removed = self._upsert(w.plan, w.page_file, w.count, w.keys, w.sync_id, w.replace,
-                                                      w.largest)
+            inserted, updated, removed = self._upsert(w.plan, w.page_file, w.count, w.keys, w.sync_id,
+                                                      w.replace, w.largest, w.new)
         if w.keep_only is not None:
             removed += self._one(
                 f"DELETE FROM {quote(w.plan.stream)} WHERE _sync_id IS DISTINCT FROM ?", [w.keep_only]
@@ -352,15 +352,16 @@ class Warehouse:
         self.con.interrupt()
 
     def _upsert(self, plan: TablePlan, page_file: str | None, count: int, keys: Sequence[Hashable], sync_id: int,
-                replace: Replace | None, largest: int | None = None) -> tuple[int, int, int]:
+                replace: Replace | None, largest: int | None = None, new: bool = False) -> tuple[int, int, int]:
         """(inserted, updated, removed). Existing rows with a key of the page (and, with `replace`,
         the children of its parents) are set aside in `_old` and deleted, then the page is inserted
-        straight from its file; a first load, where nothing matches, costs one cheap probe."""
+        straight from its file; where nothing matches that costs one probe, and none when the caller
+        knows the table holds none of them (`new`)."""
         table = quote(plan.stream)
-        where, params = self._matching(plan, keys, replace)
+        where, params = ("", []) if new else self._matching(plan, keys, replace)
         matched = 0
         if where and self._one(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {where})", params)[0]:
-            picks = ", ".join(quote(c.name) for c in _key_columns(plan))
+            picks = ", ".join(quote(c.name) for c in key_columns(plan))
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE _old AS SELECT rowid AS _row, {picks}{', ' * bool(picks)}"
                              f"_record_hash AS _hash FROM {table} WHERE {where}", params)
             matched = int(self._one(f"DELETE FROM {table} WHERE rowid IN (SELECT _row FROM _old)")[0])
@@ -372,7 +373,7 @@ class Warehouse:
         if not matched:
             return total, 0, 0
         # "updated" counts rows whose content changed: the inclusive cursor re-sends boundary rows.
-        on = " AND ".join(f"{table}.{quote(c.name)} = _old.{quote(c.name)}" for c in _key_columns(plan)) or "FALSE"
+        on = " AND ".join(f"{table}.{quote(c.name)} = _old.{quote(c.name)}" for c in key_columns(plan)) or "FALSE"
         again, changed = self._one(
             f"SELECT count({table}._record_hash), count(*) FILTER (WHERE {table}._record_hash IS NOT NULL AND"
             f" {table}._record_hash IS DISTINCT FROM _old._hash) FROM _old LEFT JOIN {table} ON {on}")
@@ -384,7 +385,7 @@ class Warehouse:
         text lists (DuckDB casts them to the key columns' types, a value that does not fit matches
         nothing, as its record's key becomes NULL), and the parents whose children it holds."""
         conditions, params = [], []
-        columns = _key_columns(plan)
+        columns = key_columns(plan)
         if len(columns) == 1 and keys:
             conditions.append(f"{quote(columns[0].name)} IN (SELECT {_unnest_as(columns[0])})")
             params.append([_text(k) for k in keys])
@@ -395,7 +396,7 @@ class Warehouse:
             tuples = cast("Sequence[tuple[Any, ...]]", keys)
             params.extend([_text(k[i]) for k in tuples] for i in range(len(columns)))
         if replace is not None and replace.parent_ids:
-            link = _link_column(plan, replace.link)
+            link = link_column(plan, replace.link)
             conditions.append(f"{quote(link.name)} IN (SELECT {_unnest_as(link)})")
             params.append([_text(p) for p in replace.parent_ids])
         return " OR ".join(conditions), params
@@ -441,6 +442,9 @@ class PageWrite:
     keep_only: int | None = None
     replace: Replace | None = None
     largest: int | None = None  # bytes of the largest page in the file (no record is larger); None: the file's
+    # The table holds no row with one of `keys` nor a child of `replace`'s parents (loader.Fresh knows):
+    # the rows are inserted without looking for rows they replace.
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -452,11 +456,11 @@ class Replace:
     parent_ids: Collection[Any]
 
 
-def _key_columns(plan: TablePlan) -> list[Column]:
+def key_columns(plan: TablePlan) -> list[Column]:
     return [c for name in plan.primary_key for c in plan.columns if c.name == name]
 
 
-def _link_column(plan: TablePlan, link: str) -> Column:
+def link_column(plan: TablePlan, link: str) -> Column:
     for col in plan.columns:
         if col.path == (link,):
             return col
