@@ -335,3 +335,27 @@ def test_slack_grows_with_straying_answer_times_and_after_a_429():
     limiter.observe({"x-ratelimit-limit": "40", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1"},
                     clock(), status=429)
     assert limiter.slack > strayed
+
+
+def test_after_a_429_sends_go_further_apart_for_the_rest_of_the_read():
+    """Evenly spaced sends never fill our window, so only a wider spacing keeps a server whose arrivals
+    strayed (the reason for the 429) from refusing again."""
+    clock = FakeClock()
+    limiter = learned(40, clock)
+
+    def gaps(count: int) -> list[float]:
+        sends = []
+        for _ in range(count):
+            limiter.acquire(clock, clock.sleep)
+            sends.append(clock())
+            limiter.observe(None, clock())
+        return [b - a for a, b in zip(sends, sends[1:], strict=False)]
+
+    before = gaps(10)
+    limiter.acquire(clock, clock.sleep)
+    limiter.observe({"x-ratelimit-limit": "40", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1"},
+                    clock(), status=429)
+    clock.sleep(5.0)  # past the cooldown and the window after it
+    after = gaps(10)
+    assert max(before) < 2.0 / limiter.allowed + 0.01
+    assert min(after) >= (2.0 + 0.1) / limiter.allowed - 1e-9  # 5% further apart

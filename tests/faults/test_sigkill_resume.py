@@ -216,11 +216,15 @@ def _killed_sync_equals_reference(files, sync_reference, seed, tmp_path):
     db = tmp_path / "pipedrive.duckdb"
     kills = 0
     reach = 1.0  # shrinks when a kill came after the sync had finished
+    runs = []  # (kill moment, exit code) of each run, for the failure message
     for _ in range(MAX_KILLS + 6):
         kill_s = None
         if kills == 0 or (kills < MAX_KILLS and rng.random() < 0.5):
-            kill_s = rng.uniform(0.5, max(0.6, sync_reference["seconds"] * reach))
+            # Both ends shrink with `reach`: a small sync ends in about half a second, so a fixed earliest
+            # moment of 0.5 s came after its end run after run.
+            kill_s = rng.uniform(0.5 * reach, max(0.6, sync_reference["seconds"]) * reach)
         code, output = run_sync(files, db, kill_s)
+        runs.append((None if kill_s is None else round(kill_s, 2), code))
         if code == -signal.SIGKILL:
             kills += 1
             continue
@@ -232,7 +236,8 @@ def _killed_sync_equals_reference(files, sync_reference, seed, tmp_path):
             continue
         break
     else:
-        pytest.fail("the sync never completed after its kills")
+        pytest.fail(f"the sync never completed after its kills: (kill after s, exit code) {runs}, "
+                    f"reference {sync_reference['seconds']:.2f} s")
     got, want = tables(db), sync_reference["tables"]
     note(f"sync seed {seed}: {kills} kill(s), reference {sync_reference['seconds']:.1f} s")
     assert set(got) == set(want)
