@@ -566,6 +566,13 @@ def main() -> int:
         print(f"- {conn.label}: {conn.install_note}")
     for line in failed_installs:
         print(f"- {line}")
+    # One line per connector for bench/run_all.py's summary, on stderr: the Markdown above stays clean.
+    for conn, full, incr in results:
+        outcome = "ok" if full.error is None else "failed"
+        print(f"RESULT peers scale={args.scale} {conn.label}: full read {outcome} in {full.seconds:.1f} s, "
+              f"{full.requests} requests, {full.r429} 429s, {full.blocks} block pages, {full.records} records; "
+              f"incremental {'ok' if incr.error is None else 'failed'} in {incr.seconds:.1f} s",
+              file=sys.stderr)
     return 0
 
 

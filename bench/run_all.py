@@ -1,5 +1,8 @@
 """Run every bench/bench_*.py script in turn and print their figures, then a summary.
 
+Then the runs the speed issue's figures need beyond the scripts' defaults: the large sandbox's requests
+and memory, the sync ratio over three rounds, and the peers table at small and medium scale (the peers'
+virtualenvs are made from PyPI on first use). `--quick` leaves those out.
 A script's lines starting with "RESULT" (else its last line) are repeated in the summary.
 """
 
@@ -13,16 +16,27 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+# (script, arguments) run after every bench_*.py with its defaults.
+EXTRA_RUNS = (
+    ("bench_read.py", ("--scale", "large", "--only", "requests,throughput")),
+    ("bench_sync.py", ("--sandbox-only", "--repeat", "3")),
+    ("peers.py", ("--latency-ms", "100", "--burst", "40")),
+    ("peers.py", ("--scale", "medium", "--latency-ms", "100", "--burst", "40")),
+)
+
+
 def main() -> int:
-    scripts = sorted(HERE.glob("bench_*.py"))
+    runs = [(script, ()) for script in sorted(HERE.glob("bench_*.py"))]
+    if "--quick" not in sys.argv[1:]:
+        runs += [(HERE / name, args) for name, args in EXTRA_RUNS]
     summary: list[str] = []
     failed = 0
-    for script in scripts:
-        rel = script.relative_to(HERE.parent)
+    for script, args in runs:
+        rel = " ".join([str(script.relative_to(HERE.parent)), *args])
         print(f"\n=== {rel} ===  ({sys.executable} {rel})", flush=True)
         t = time.perf_counter()
         # stream the child's output as it comes; collect RESULT lines for the summary
-        proc = subprocess.Popen([sys.executable, str(script)], cwd=HERE.parent, text=True,
+        proc = subprocess.Popen([sys.executable, str(script), *args], cwd=HERE.parent, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
         results: list[str] = []
