@@ -25,17 +25,11 @@ META_TABLE = "CREATE TABLE IF NOT EXISTS _meta (key VARCHAR, value VARCHAR)"
 
 
 def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open `path`; a new file is created in the STORAGE_COMPATIBILITY format. A DuckDB older than
-    that format does not know the option's value (and writes its own older format anyway), so it is
-    dropped there."""
+    """Open `path`; a new file is created in the STORAGE_COMPATIBILITY format (the `sync` extra asks
+    for a DuckDB that knows it)."""
     if read_only:
         return duckdb.connect(str(path), read_only=True)
-    try:
-        return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
-    except duckdb.InvalidInputException as exc:
-        if "version" not in str(exc).lower():
-            raise
-        return duckdb.connect(str(path))
+    return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
 
 
 def storage_version(con: duckdb.DuckDBPyConnection) -> str | None:
