@@ -436,31 +436,42 @@ class Fresh:
         self.lost = None in self.types
 
     def new(self, group: Group) -> bool:
-        """Whether no row of the table has one of `group`'s keys or is a child of one of its parents."""
-        if self.lost or not self._exact(group.keys) or not self.keys.isdisjoint(group.keys):
+        """Whether no row of the table has one of `group`'s keys or is a child of one of its parents.
+        Called once for each group before it is committed (`add` after)."""
+        if self.lost:
+            return False
+        if not self._exact(group.keys):
+            self.lost, self.keys, self.links = True, set(), set()
+            return False
+        if not self.keys.isdisjoint(group.keys):
             return False
         if group.parents:
-            link = group.run.link
-            if not self.links_known or link is None:
+            wanted = self._link_type(group.run.link)
+            if not self.links_known or wanted is None or any(type(p) is not wanted for p in group.parents):
                 return False
-            wanted = EXACT_TYPES.get(link_column(self.plan, link).sql_type)
-            if any(type(p) is not wanted for p in group.parents) or not self.links.isdisjoint(group.parents):
-                return False
+            return self.links.isdisjoint(group.parents)
         return True
 
     def add(self, group: Group) -> None:
-        """`group` is committed."""
+        """`group` is committed (its keys were checked by `new`)."""
         if self.lost:
             return
-        if not self._exact(group.keys) or len(self.keys) + len(group.keys) > FRESH_KEYS:
+        if len(self.keys) + len(group.keys) > FRESH_KEYS:
             self.lost, self.keys, self.links = True, set(), set()
             return
         self.keys.update(group.keys)
-        if group.links is None:
-            if group.count:
-                self.links_known, self.links = False, set()
-        elif self.links_known:
+        if not self.links_known or not group.count:
+            return
+        wanted = self._link_type(group.run.link)
+        if group.links is None or wanted is None or any(
+                v is not None and type(v) is not wanted for v in group.links):  # NULL matches no parent
+            self.links_known, self.links = False, set()
+        else:
             self.links |= group.links
+
+    def _link_type(self, link: str | None) -> type | None:
+        """The Python type one to one with the link column's values; None when there is none."""
+        return None if link is None else EXACT_TYPES.get(link_column(self.plan, link).sql_type)
 
     def _exact(self, keys: list[Hashable]) -> bool:
         if len(self.types) == 1:

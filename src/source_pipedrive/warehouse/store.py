@@ -100,7 +100,6 @@ class Warehouse:
             self.con.close()
             raise
         self._tmp = tempfile.mkdtemp(prefix="pipedrive-sync-")
-        self._page_file = os.path.join(self._tmp, "page.json")
 
     def _setup(self, company: meta.Company | None) -> None:
         self.migrated = meta.migrate(self.con)
@@ -196,14 +195,6 @@ class Warehouse:
 
     # ---- tables -------------------------------------------------------------------------------
 
-    def table_types(self, table: str) -> dict[str, str]:
-        rows = self.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns"
-            " WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-            [table],
-        ).fetchall()
-        return {name.lower(): dtype for name, dtype in rows}
-
     def prepare(self, stream: str, schema: Mapping[str, Any], primary_key: Iterable[Iterable[str]]) -> TablePlan:
         """Create or widen the stream's table and record its custom-field columns, in one transaction.
 
@@ -275,9 +266,6 @@ class Warehouse:
             f"INSERT INTO _custom_field_options (stream, column_name, option_id, label) SELECT ?, UNNEST({text}),"
             f" UNNEST({text}), UNNEST({text})", [stream, columns, ids, labels])
 
-    def count(self, table: str) -> int:
-        return int(self._one(f"SELECT count(*) FROM {quote(table)}")[0])
-
     def counts(self, tables: Iterable[str]) -> dict[str, int]:
         """Rows of each table (0 for one not created), two statements for all."""
         wanted = list(tables)
@@ -294,30 +282,14 @@ class Warehouse:
 
     # ---- the write path -------------------------------------------------------------------------
 
-    def commit(self, plan: TablePlan, rows: Sequence[tuple[Any, int]], keys: Sequence[Hashable], state: SavedState,
-               sync_id: int, *, keep_only: int | None = None, replace: Replace | None = None) -> PageResult:
-        """Upsert one page of rows and save the state covering it, atomically.
+    def commit_pages(self, writes: Sequence[PageWrite]) -> list[PageResult]:
+        """Upsert each stream's pages and save the state covering them, all in one transaction (DuckDB's
+        cost per commit is the same for one page or many).
 
-        `rows` are (record data, emitted_at ms), already de-duplicated on the primary key; `keys` are
-        their primary key values (a tuple each for a composite key; records without one left out).
         With `replace`, the rows of those parents are deleted first: the page holds their children,
         whole. With `keep_only`, rows whose `_sync_id` differs are deleted in the same transaction:
         they were not seen by the full read that just completed, so they are gone upstream.
         """
-        if rows:
-            write_page(self._page_file, rows)
-        return self.commit_page(plan, self._page_file if rows else None, len(rows), keys, state, sync_id,
-                                keep_only, replace)
-
-    def commit_page(self, plan: TablePlan, page_file: str | None, count: int, keys: Sequence[Hashable],
-                    state: SavedState, sync_id: int, keep_only: int | None = None,
-                    replace: Replace | None = None) -> PageResult:
-        """`commit` of a page already written to `page_file` (write_page) with `count` records."""
-        return self.commit_pages([PageWrite(plan, page_file, count, keys, state, sync_id, keep_only, replace)])[0]
-
-    def commit_pages(self, writes: Sequence[PageWrite]) -> list[PageResult]:
-        """Several `commit_page`s, of different streams, in one transaction: each stream's rows with the
-        state that covers them, and one COMMIT (DuckDB's cost per commit is the same for one page or many)."""
         def work() -> list[PageResult]:
             results = [self._write(w) for w in writes]
             self._save_states({w.state.stream: w.state for w in writes}.values())
@@ -401,12 +373,6 @@ class Warehouse:
             params.append([_text(p) for p in replace.parent_ids])
         return " OR ".join(conditions), params
 
-def write_page(path: str, rows: Sequence[tuple[Any, int]]) -> None:
-    """A page as one JSON array for DuckDB to parse, typed, in one pass (see page_json)."""
-    with open(path, "wb") as fh:
-        fh.write(page_json(rows))
-
-
 def page_json(rows: Iterable[tuple[Any, int]]) -> bytes:
     """Records (data, emitted_at ms) as one JSON array of {"t": emitted_at, "d": data}: one orjson call
     for the whole page (a call per record costs four times as much), no Arrow."""
@@ -430,8 +396,9 @@ def _reader(plan: TablePlan, page_file: str, largest: int | None = None) -> str:
 @dataclass(frozen=True)
 class PageWrite:
     """One stream's part of a transaction (Warehouse.commit_pages): `count` records from `page_file`, a
-    JSON array of {"t": emitted_at ms, "d": record} (write_page), their primary `keys`, and the state
-    that covers them; `keep_only` and `replace` as in Warehouse.commit."""
+    JSON array of {"t": emitted_at ms, "d": record} (page_json), their primary `keys` (a tuple each for
+    a composite key; records without one left out, none twice), and the state that covers them;
+    `keep_only` and `replace` as Warehouse.commit_pages says."""
 
     plan: TablePlan
     page_file: str | None
